@@ -1,0 +1,55 @@
+# The front door. Two commands from a fresh clone:
+#   make report   install everything, then run the October 2015 edition on the synthetic extract
+#   make test     install everything, then lint and run every test (CI runs exactly this)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+EDITION ?= config/editions/2015-10.yaml
+
+.PHONY: install report test lint format synthetic boundaries bench clean help
+
+help:
+	@echo "make report     install and run the October 2015 edition (reports/2015-10/)"
+	@echo "make test       install, lint and run all tests (unit, golden, notebooks, HTML)"
+	@echo "make synthetic  regenerate the synthetic extract (needs IMD 2015)"
+	@echo "make boundaries rebuild the committed LSOA boundary extract"
+	@echo "make format     format code and notebooks with ruff"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP)
+
+report: install
+	$(BIN)/python -m helpers.batch --edition $(EDITION)
+
+lint: install
+	$(BIN)/ruff check src tests notebooks benchmarks
+	$(BIN)/ruff format --check src tests notebooks benchmarks
+
+test: install lint
+	$(BIN)/python -m helpers.browser --ensure
+	$(BIN)/pytest --nbval --sanitize-with tests/nbval_sanitize.cfg tests notebooks
+
+format: install
+	$(BIN)/ruff check --fix src tests notebooks benchmarks
+	$(BIN)/ruff format src tests notebooks benchmarks
+
+synthetic: install
+	$(BIN)/python -m helpers.synthetic
+
+boundaries: install
+	$(BIN)/pip install --quiet -e ".[boundaries]"
+	$(BIN)/python -c "from helpers.reference import rebuild_lsoa_boundaries as r; print(r())"
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) data/processed/*.parquet reports/*/

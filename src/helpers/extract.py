@@ -1,0 +1,411 @@
+"""Read and validate a case-level extract: the contract every notebook stands on.
+
+An extract is a folder of CSV files (UTF-8) or one Excel workbook with a sheet per file,
+named as below. Everything wrong with it is collected and reported together, each problem by
+file, row (as the analyst sees it: the header is row 1), column and value; nothing is dropped
+silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from helpers.config import Categories, categories
+
+LSOA11CD_PATTERN = r"^E01\d{6}$"
+MAX_PROBLEMS_SHOWN = 50
+SYNTHETIC_MANIFEST = "manifest.json"  # written beside the synthetic extract
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    kind: str  # "text", "date", "bool", "int", "money"
+    required: bool  # False: may be blank
+    description: str
+
+
+#: The extract contract: file -> its columns. README.md documents the same table.
+CONTRACT: dict[str, tuple[ColumnSpec, ...]] = {
+    "caf_episodes": (
+        ColumnSpec("episode_id", "text", True, "Unique id of the CAF episode."),
+        ColumnSpec("child_id", "text", True, "Id of the child (pseudonymised)."),
+        ColumnSpec("family_id", "text", True, "Id of the family (pseudonymised)."),
+        ColumnSpec("lead_agency", "text", True, "One of the lead agencies in config."),
+        ColumnSpec("caf_level", "int", True, "CAF level, 2 or 3."),
+        ColumnSpec("start_date", "date", True, "Date the episode started."),
+        ColumnSpec("end_date", "date", False, "Date it ended; blank while open."),
+        ColumnSpec("closure_reason", "text", False, "Blank while open; required once ended."),
+        ColumnSpec("lsoa11cd", "text", False, "2011 LSOA code of the child's home."),
+    ),
+    "caf_refusals": (
+        ColumnSpec("refusal_id", "text", True, "Unique id of the refusal."),
+        ColumnSpec("refusal_date", "date", True, "Date the CAF was refused."),
+        ColumnSpec("refused_by", "text", True, "Parent or Child/young person."),
+        ColumnSpec("lead_agency", "text", True, "Agency that offered the CAF."),
+    ),
+    "families": (
+        ColumnSpec("family_id", "text", True, "Id of the family, as in caf_episodes."),
+        ColumnSpec("identified_date", "date", True, "Date the family was assessed."),
+        ColumnSpec("crime_asb", "bool", True, "Crime or anti-social behaviour."),
+        ColumnSpec("school_attendance", "bool", True, "Not attending school regularly."),
+        ColumnSpec("children_need_help", "bool", True, "Children who need help."),
+        ColumnSpec("worklessness", "bool", True, "Out of work or financial exclusion."),
+        ColumnSpec("domestic_abuse", "bool", True, "Domestic violence and abuse."),
+        ColumnSpec("health", "bool", True, "Physical or mental health problems."),
+        ColumnSpec("phase", "int", False, "Programme phase 1 or 2; blank if not attached."),
+        ColumnSpec("attached_date", "date", False, "Date attached to the programme."),
+        ColumnSpec("claimed_date", "date", False, "Date of the payment-by-results claim."),
+    ),
+    "budget": (
+        ColumnSpec("line", "text", True, "Budget line."),
+        ColumnSpec("spend", "money", True, "Spend in pounds."),
+        ColumnSpec("income", "money", True, "Income in pounds, negative as the ledger prints it."),
+    ),
+}
+
+TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0"})
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    row: int | None  # as the analyst sees it in the file (header = row 1); None: whole file
+    column: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column {self.column}"
+        value = "" if self.value is None else f" (value {self.value!r})"
+        return f"{where}: {self.message}{value}"
+
+
+class ExtractError(ValueError):
+    """The extract breaks the contract. ``problems`` lists every problem found."""
+
+    def __init__(self, source: str, problems: list[Problem]):
+        self.source = source
+        self.problems = problems
+        shown = "\n".join(f"  - {problem}" for problem in problems[:MAX_PROBLEMS_SHOWN])
+        rest = len(problems) - MAX_PROBLEMS_SHOWN
+        more = f"\n  ... and {rest} more problem(s)" if rest > 0 else ""
+        super().__init__(
+            f"The extract {source} has {len(problems)} problem(s); no report was written.\n"
+            f"{shown}{more}"
+        )
+
+
+@dataclass
+class Extract:
+    """A validated extract: typed frames plus where they came from."""
+
+    episodes: pd.DataFrame
+    refusals: pd.DataFrame
+    families: pd.DataFrame
+    budget: pd.DataFrame
+    source: str
+    sha256: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def is_synthetic(self) -> bool:
+        return is_synthetic(self.source)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _read_csv(path: Path, warnings: list[str]) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except UnicodeDecodeError as error:
+        warnings.append(
+            f"{path.name} is not UTF-8 (byte {error.start}); it was read as Windows-1252 "
+            "(cp1252). Save it as CSV UTF-8 to silence this warning."
+        )
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
+
+
+def _read_sources(path: Path, warnings: list[str]) -> dict[str, pd.DataFrame]:
+    if path.is_dir():
+        tables = {}
+        for name in CONTRACT:
+            csv = path / f"{name}.csv"
+            if csv.exists():
+                tables[name] = _read_csv(csv, warnings)
+        return tables
+    if path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
+        return {name: sheets[name] for name in CONTRACT if name in sheets}
+    raise FileNotFoundError(
+        f"{path}: an extract is a folder of CSV files or an Excel workbook (.xlsx); "
+        "this is neither."
+    )
+
+
+def is_synthetic(path: str | Path) -> bool:
+    """True only for an unmodified synthetic extract: its manifest's hash still matches."""
+    manifest_path = Path(path) / SYNTHETIC_MANIFEST
+    if not manifest_path.is_file():
+        return False
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return bool(manifest.get("synthetic")) and manifest.get("sha256") == extract_sha256(Path(path))
+
+
+def file_label(path: Path, name: str) -> str:
+    return f"{name}.csv" if path.is_dir() else f"{path.name}[{name}]"
+
+
+def extract_sha256(path: Path) -> str:
+    """A hash of the extract's contract files, to record which data a report came from."""
+    digest = hashlib.sha256()
+    files = [path / f"{name}.csv" for name in CONTRACT] if path.is_dir() else [path]
+    for file in files:
+        if file.exists():
+            digest.update(file.name.encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _row_numbers(index: Iterable[int]) -> list[int]:
+    """Row numbers as the analyst sees them: the header is row 1, the first record row 2."""
+    return [int(i) + 2 for i in index]
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """ISO ``YYYY-MM-DD`` or UK ``DD/MM/YYYY`` (day first, always); blank -> NaT.
+
+    Values that are neither stay NaT; :func:`unparsed` finds them.
+    """
+    text = values.astype("string").str.strip()
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for fmt in DATE_FORMATS:
+        todo = parsed.isna() & text.fillna("").ne("")
+        if not todo.any():
+            break
+        attempt = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        parsed.loc[todo] = attempt.astype("datetime64[ns]")
+    return parsed
+
+
+def parse_booleans(values: pd.Series) -> pd.Series:
+    """true/false, yes/no, y/n, 1/0 in any case; anything else -> <NA>."""
+    text = values.astype("string").str.strip().str.lower()
+    result = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    result[text.isin(TRUE_WORDS)] = True
+    result[text.isin(FALSE_WORDS)] = False
+    return result
+
+
+def parse_numbers(values: pd.Series, integer: bool) -> pd.Series:
+    text = values.astype("string").str.strip().str.replace(r"[£,\s]", "", regex=True)
+    numbers = pd.to_numeric(text.replace("", pd.NA), errors="coerce")
+    if integer:
+        whole = numbers.notna() & (numbers % 1 == 0)
+        return numbers.where(whole).astype("Int64")
+    return numbers.astype("Float64")
+
+
+_PARSERS: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "date": parse_dates,
+    "bool": parse_booleans,
+    "int": lambda values: parse_numbers(values, integer=True),
+    "money": lambda values: parse_numbers(values, integer=False),
+}
+_KIND_WORDS = {
+    "date": "not a date (use YYYY-MM-DD or DD/MM/YYYY)",
+    "bool": "not a yes/no value (use true/false, yes/no, y/n or 1/0)",
+    "int": "not a whole number",
+    "money": "not an amount of money",
+}
+
+
+def _parse_table(
+    raw: pd.DataFrame, name: str, label: str, problems: list[Problem]
+) -> pd.DataFrame | None:
+    specs = CONTRACT[name]
+    raw = raw.rename(columns=lambda column: str(column).strip())
+    expected = [spec.name for spec in specs]
+    missing = [column for column in expected if column not in raw.columns]
+    for column in missing:
+        near = difflib.get_close_matches(column, [str(c) for c in raw.columns], n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        problems.append(Problem(label, None, column, None, f"column is missing{hint}"))
+    if missing:
+        return None
+    if raw.empty:
+        problems.append(Problem(label, None, None, None, "the file has a header but no rows"))
+        return None
+    typed = pd.DataFrame(index=raw.index)
+    for spec in specs:
+        text = raw[spec.name].astype("string").str.strip()
+        blank = text.fillna("").eq("")
+        if spec.required:
+            for row, value in zip(_row_numbers(raw.index[blank]), text[blank], strict=True):
+                problems.append(Problem(label, row, spec.name, value, "is required but blank"))
+        if spec.kind == "text":
+            typed[spec.name] = text.mask(blank)
+            continue
+        parsed = _PARSERS[spec.kind](text)
+        bad = parsed.isna() & ~blank
+        for row, value in zip(_row_numbers(raw.index[bad]), text[bad], strict=True):
+            problems.append(Problem(label, row, spec.name, value, _KIND_WORDS[spec.kind]))
+        typed[spec.name] = parsed
+    return typed
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def _schemas(cats: Categories) -> dict[str, pa.DataFrameSchema]:
+    """The contract's rules as pandera schemas, over the typed frames."""
+    agencies = list(cats.lead_agencies)
+    reasons = list(cats.closure_reasons)
+
+    def allowed(values: list) -> pa.Check:
+        return pa.Check.isin(values, error=f"is not one of the allowed values {values}")
+
+    return {
+        "caf_episodes": pa.DataFrameSchema(
+            {
+                "episode_id": pa.Column(str, unique=True, nullable=True),
+                "lead_agency": pa.Column(str, allowed(agencies), nullable=True),
+                "caf_level": pa.Column("Int64", allowed(list(cats.caf_levels)), nullable=True),
+                "closure_reason": pa.Column(str, allowed(reasons), nullable=True),
+                "lsoa11cd": pa.Column(
+                    str,
+                    pa.Check.str_matches(
+                        LSOA11CD_PATTERN,
+                        error="is not a 2011 LSOA code (E01 followed by six digits)",
+                    ),
+                    nullable=True,
+                ),
+            },
+        ),
+        "caf_refusals": pa.DataFrameSchema(
+            {
+                "refusal_id": pa.Column(str, unique=True, nullable=True),
+                "refused_by": pa.Column(str, allowed(list(cats.refused_by)), nullable=True),
+                "lead_agency": pa.Column(str, allowed(agencies), nullable=True),
+            }
+        ),
+        "families": pa.DataFrameSchema(
+            {
+                "family_id": pa.Column(str, unique=True, nullable=True),
+                "phase": pa.Column("Int64", allowed([1, 2]), nullable=True),
+            }
+        ),
+        "budget": pa.DataFrameSchema({"line": pa.Column(str, unique=True, nullable=True)}),
+    }
+
+
+def _row_rules(name: str, frame: pd.DataFrame) -> list[tuple[pd.Series, str, str]]:
+    """Rules across columns: (rows that break it, column to name, message)."""
+    if name == "caf_episodes":
+        ended = frame["end_date"].notna()
+        reason = frame["closure_reason"].notna()
+        return [
+            (frame["end_date"] < frame["start_date"], "end_date", "ends before it starts"),
+            (ended & ~reason, "closure_reason", "is blank although the episode has ended"),
+            (reason & ~ended, "closure_reason", "is given but the episode has no end_date"),
+        ]
+    if name == "families":
+        attached = frame["attached_date"].notna()
+        return [
+            (frame["phase"].notna() & ~attached, "attached_date", "is blank but phase is set"),
+            (attached & frame["phase"].isna(), "phase", "is blank but attached_date is set"),
+            (
+                frame["claimed_date"].notna() & ~attached,
+                "claimed_date",
+                "is set but the family was never attached",
+            ),
+            (
+                frame["claimed_date"] < frame["attached_date"],
+                "claimed_date",
+                "is before attached_date",
+            ),
+        ]
+    return []
+
+
+def _check_rules(
+    name: str, label: str, frame: pd.DataFrame, cats: Categories, problems: list[Problem]
+) -> None:
+    try:
+        _schemas(cats)[name].validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases.dropna(subset=["index"])
+        for case in cases.itertuples(index=False):
+            check = str(case.check)
+            message = "appears more than once" if check == "field_uniqueness" else check
+            problems.append(
+                Problem(label, int(case.index) + 2, case.column, str(case.failure_case), message)
+            )
+    for broken, column, message in _row_rules(name, frame):
+        broken = broken.fillna(False).astype(bool)
+        for index in frame.index[broken]:
+            value = frame.at[index, column]
+            shown = None if pd.isna(value) else str(getattr(value, "date", lambda: value)())
+            problems.append(Problem(label, int(index) + 2, column, shown, message))
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def load_extract(path: str | Path, cats: Categories | None = None) -> Extract:
+    """Read, parse and validate an extract; raise :class:`ExtractError` listing every problem."""
+    path = Path(path)
+    cats = cats or categories()
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such extract (a folder of CSVs or an .xlsx file)")
+    warnings: list[str] = []
+    sources = _read_sources(path, warnings)
+    problems: list[Problem] = []
+    typed: dict[str, pd.DataFrame] = {}
+    for name in CONTRACT:
+        label = file_label(path, name)
+        if name not in sources:
+            problems.append(Problem(label, None, None, None, "file is missing from the extract"))
+            continue
+        frame = _parse_table(sources[name], name, label, problems)
+        if frame is not None:
+            _check_rules(name, label, frame, cats, problems)
+            typed[name] = frame
+    if problems:
+        problems.sort(key=lambda p: (p.file, p.row or 0, p.column or ""))
+        raise ExtractError(str(path), problems)
+    episodes = typed["caf_episodes"]
+    episodes["caf_level"] = episodes["caf_level"].astype("int64")
+    families = typed["families"]
+    for column in cats.criteria_columns:
+        families[column] = families[column].astype(bool)
+    budget = typed["budget"]
+    budget["spend"] = budget["spend"].astype("float64")
+    budget["income"] = budget["income"].astype("float64")
+    return Extract(
+        episodes=episodes,
+        refusals=typed["caf_refusals"],
+        families=families,
+        budget=budget,
+        source=str(path),
+        sha256=extract_sha256(path),
+        warnings=warnings,
+    )
