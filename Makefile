@@ -8,13 +8,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EDITION ?= config/editions/2015-10.yaml
 
-.PHONY: install report test lint format synthetic boundaries bench clean help
+.PHONY: install report test lint format synthetic boundaries notebooks bench clean help
 
 help:
 	@echo "make report     install and run the October 2015 edition (reports/2015-10/)"
 	@echo "make test       install, lint and run all tests (unit, golden, notebooks, HTML)"
 	@echo "make synthetic  regenerate the synthetic extract (needs IMD 2015)"
 	@echo "make boundaries rebuild the committed LSOA boundary extract"
+	@echo "make notebooks  re-execute the committed notebooks on the synthetic extract"
 	@echo "make format     format code and notebooks with ruff"
 
 $(STAMP): pyproject.toml
@@ -35,11 +36,14 @@ lint: install
 
 test: install lint
 	$(BIN)/python -m helpers.browser --ensure
-	$(BIN)/pytest --nbval --sanitize-with tests/nbval_sanitize.cfg tests notebooks
+	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
 format: install
 	$(BIN)/ruff check --fix src tests notebooks benchmarks
 	$(BIN)/ruff format src tests notebooks benchmarks
+
+notebooks: install
+	$(BIN)/python -m helpers.notebooks
 
 synthetic: install
 	$(BIN)/python -m helpers.synthetic

@@ -363,7 +363,12 @@ def _check_rules(
         broken = broken.fillna(False).astype(bool)
         for index in frame.index[broken]:
             value = frame.at[index, column]
-            shown = None if pd.isna(value) else str(getattr(value, "date", lambda: value)())
+            if pd.isna(value):
+                shown = None
+            elif isinstance(value, pd.Timestamp):
+                shown = value.date().isoformat()
+            else:
+                shown = str(value)
             problems.append(Problem(label, int(index) + 2, column, shown, message))
 
 

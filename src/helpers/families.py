@@ -92,9 +92,9 @@ def eligibility_summary(
     prog = programme()
     day = metrics.as_timestamp(when)
     groups = {
-        "open_level_3": families_open_at(episodes, day, cats),
-        f"closed_since_{prog.early_start.date()}": families_closed_between(
-            episodes, prog.early_start, day, cats
+        "Open to CFF at level 3": families_open_at(episodes, day, cats),
+        f"Closed since {prog.early_start.day} {prog.early_start:%B %Y}, none open": (
+            families_closed_between(episodes, prog.early_start, day, cats)
         ),
     }
     rows = []
@@ -166,12 +166,16 @@ def attachments(families: pd.DataFrame, when: str | pd.Timestamp) -> pd.DataFram
     phase_1 = families["phase"] == 1
     phase_2 = families["phase"] == 2
     periods = [
-        ("Phase 1, still worked at the early start", phase_1 & (attached < prog.early_start)
-         & ~(claimed < prog.early_start)),
-        ("Phase 2, early start (before national roll-out)", phase_2
-         & attached.between(prog.early_start, prog.national_start - pd.Timedelta(days=1))),
-        ("Phase 2, from national roll-out", phase_2
-         & attached.between(prog.national_start, day)),
+        (
+            "Phase 1, still worked at the early start",
+            phase_1 & (attached < prog.early_start) & ~(claimed < prog.early_start),
+        ),
+        (
+            "Phase 2, early start (before national roll-out)",
+            phase_2
+            & attached.between(prog.early_start, prog.national_start - pd.Timedelta(days=1)),
+        ),
+        ("Phase 2, from national roll-out", phase_2 & attached.between(prog.national_start, day)),
         ("Phase 2, all", phase_2 & (attached <= day)),
     ]
     rows = []

@@ -51,7 +51,7 @@ def month_of(dates: pd.Series) -> pd.Series:
 
 
 def rolling_months(period_end: str | pd.Period, n: int = 13) -> pd.PeriodIndex:
-    """The ``n`` calendar months ending with ``period_end`` (13 for the dashboard's rolling view)."""
+    """The ``n`` calendar months ending with ``period_end`` (the dashboard shows 13)."""
     end = as_month(period_end)
     return pd.period_range(end=end, periods=n, freq="M")
 

@@ -43,7 +43,9 @@ IMD_2015 = ReferenceFile(
         "attachment_data/file/467764/File_1_ID_2015_Index_of_Multiple_Deprivation.xlsx"
     ),
     sha256="2c375b50d628a9beb630675acdea7a4e23ed9222046b4adbf0e00f38477054d3",
-    publisher="Department for Communities and Local Government, English indices of deprivation 2015",
+    publisher=(
+        "Department for Communities and Local Government, English indices of deprivation 2015"
+    ),
     licence="Open Government Licence v3.0",
 )
 IMD_ATTRIBUTION = (
@@ -119,7 +121,8 @@ def fetch_reference(
         return target
     if not allow_download:
         raise ReferenceDataError(
-            f"{ref.relative_path} is not cached and downloads are off. " + _how_to_supply(ref, cache)
+            f"{ref.relative_path} is not cached and downloads are off. "
+            + _how_to_supply(ref, cache)
         )
     try:
         downloaded = pooch.retrieve(

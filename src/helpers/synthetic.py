@@ -34,7 +34,7 @@ import pandas as pd
 
 from helpers.config import PROJECT_ROOT, Categories, categories
 from helpers.extract import CONTRACT, SYNTHETIC_MANIFEST, extract_sha256
-from helpers.metrics import TIME_OPEN_BAND_LABELS, TIME_OPEN_BANDS, completed_months, open_at
+from helpers.metrics import TIME_OPEN_BANDS, completed_months, open_at
 from helpers.published import published_figures
 
 SEED = 20151031
@@ -58,6 +58,7 @@ APRIL_TO_AUGUST_2014 = {
     "Referral to outside Agency": 15,
     "Service requested unavailable": 7,
 }
+APRIL_TO_AUGUST_MONTHS = pd.period_range("2014-04", "2014-08", freq="M")
 # Share of each agency among closures (close to its share of the open caseload).
 CLOSURE_AGENCY_MIX = {
     "Children & Families First": 0.50,
@@ -188,7 +189,7 @@ def _calibrated_closures(rng, figures, cats, episodes: _Episodes) -> None:
     """Step 2: closures April 2014 - September 2015 as printed (and calibrated)."""
     for reason, total in APRIL_TO_AUGUST_2014.items():
         per_month = _split(rng, total, 5)
-        for month, count in zip(pd.period_range("2014-04", "2014-08", freq="M"), per_month):
+        for month, count in zip(APRIL_TO_AUGUST_MONTHS, per_month, strict=True):
             _closed_episodes(rng, month, {reason: int(count)}, episodes)
     for month, counts in _closure_targets(figures, cats).items():
         _closed_episodes(rng, month, counts, episodes)
@@ -255,7 +256,9 @@ def _top_up_later_months(rng, figures, cats, episodes: _Episodes) -> None:
         have = int((frame["start_date"].dt.to_period("M") == month).sum())
         n = max(rng.poisson(PLAUSIBLE_MONTHLY_CLOSURES) - have, 0)
         starts = _days_in(rng, month, n)
-        starts = starts.where(starts > LEAD_AGENCY_SNAPSHOT, LEAD_AGENCY_SNAPSHOT + pd.Timedelta(1, "D"))
+        starts = starts.where(
+            starts > LEAD_AGENCY_SNAPSHOT, LEAD_AGENCY_SNAPSHOT + pd.Timedelta(1, "D")
+        )
         agencies = _pick(rng, CLOSURE_AGENCY_MIX, n)
         early_cff = (agencies == cats.children_and_families_first) & (starts <= CASELOAD_SNAPSHOT)
         agencies[early_cff] = _pick(rng, non_cff, int(early_cff.sum()))
@@ -313,17 +316,17 @@ def _families(rng, figures, cats, episodes: pd.DataFrame) -> pd.DataFrame:
     is_open = np.isin(ids, list(open_families))
     is_closed = np.isin(ids, list(closed_families))
     eligible = rng.random(len(ids)) < OTHER_FAMILIES_ELIGIBLE_SHARE
-    for mask, target in ((is_open, sf["open_level_3_meeting_criteria"]),
-                         (is_closed, sf["closed_since_2015-01-01_meeting_criteria"])):
+    for mask, target in (
+        (is_open, sf["open_level_3_meeting_criteria"]),
+        (is_closed, sf["closed_since_2015-01-01_meeting_criteria"]),
+    ):
         positions = np.flatnonzero(mask)
         if len(positions) < target:
             raise RuntimeError(f"calibration: only {len(positions)} families for {target}")
         chosen = rng.choice(positions, size=int(target), replace=False)
         eligible[positions] = False
         eligible[chosen] = True
-    families = pd.concat(
-        [spans.reset_index(), _criteria(rng, eligible)], axis=1
-    )
+    families = pd.concat([spans.reset_index(), _criteria(rng, eligible)], axis=1)
     families["phase"] = pd.array([pd.NA] * len(families), dtype="Int64")
     families["attached_date"] = pd.NaT
     families["claimed_date"] = pd.NaT
@@ -338,13 +341,20 @@ def _attach(rng, families: pd.DataFrame, eligible: np.ndarray, sf: dict) -> None
     year_end = pd.Timestamp("2016-03-31")
     rounds = (
         (1, sf["phase_1_remaining"]["families"], None, early_start - pd.Timedelta(1, "D")),
-        (2, sf["phase_2_early_families"]["families"], early_start, national_start - pd.Timedelta(1, "D")),
+        (
+            2,
+            sf["phase_2_early_families"]["families"],
+            early_start,
+            national_start - pd.Timedelta(1, "D"),
+        ),
         (2, sf["further_families_2015_16"], national_start, year_end),
     )
     free = eligible.copy()
     for phase, count, window_start, window_end in rounds:
-        lo = families["identified_date"] if window_start is None else (
-            families["identified_date"].clip(lower=window_start)
+        lo = (
+            families["identified_date"]
+            if window_start is None
+            else (families["identified_date"].clip(lower=window_start))
         )
         hi = families["last_end"].clip(upper=window_end)
         usable = free & (lo <= hi).to_numpy()
@@ -359,7 +369,11 @@ def _attach(rng, families: pd.DataFrame, eligible: np.ndarray, sf: dict) -> None
         attached = lo.iloc[chosen] + pd.to_timedelta(offset, unit="D")
         families.loc[families.index[chosen], "phase"] = phase
         families.loc[families.index[chosen], "attached_date"] = attached.to_numpy()
-        delay = rng.integers(120, 420, size=len(chosen)) if phase == 1 else rng.integers(180, 420, size=len(chosen))
+        delay = (
+            rng.integers(120, 420, size=len(chosen))
+            if phase == 1
+            else rng.integers(180, 420, size=len(chosen))
+        )
         claimed = attached + pd.to_timedelta(delay, unit="D")
         if phase == 1:  # phase 1 claims were made while both phases ran, January-May 2015
             claimed = claimed.clip(lower=early_start, upper=pd.Timestamp("2015-05-31"))
@@ -410,11 +424,15 @@ def _refusals(rng, figures, cats) -> pd.DataFrame:
 
 def _budget(figures) -> pd.DataFrame:
     lines = figures["cff_report_2016_03"]["budget_2015_16_forecast_q3"]
-    rows = [(line, spend, income) for line, (spend, income, _net) in lines.items() if line != "Total"]
+    rows = [
+        (line, spend, income) for line, (spend, income, _net) in lines.items() if line != "Total"
+    ]
     return pd.DataFrame(rows, columns=["line", "spend", "income"])
 
 
-def generate(imd: pd.DataFrame, seed: int = SEED, cats: Categories | None = None) -> dict[str, pd.DataFrame]:
+def generate(
+    imd: pd.DataFrame, seed: int = SEED, cats: Categories | None = None
+) -> dict[str, pd.DataFrame]:
     """The four extract tables, calibrated to the published figures (deterministic per seed)."""
     cats = cats or categories()
     figures = published_figures()
@@ -468,7 +486,9 @@ def write_extract(tables: dict[str, pd.DataFrame], folder: Path, seed: int = SEE
         "sha256": extract_sha256(folder),
         "note": "Invented data calibrated to Coventry's published 2015-16 figures. No real child.",
     }
-    (folder / SYNTHETIC_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    (folder / SYNTHETIC_MANIFEST).write_text(
+        json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
+    )
     return folder
 
 

@@ -1,0 +1,302 @@
+"""The monthly batch: every notebook for a report month (or a named edition), run by Papermill.
+
+    python -m helpers.batch --month 2015-09
+    python -m helpers.batch --edition config/editions/2015-10.yaml
+
+writes ``<output-dir>/<period>/`` with ``notebooks/`` (executed), ``html/`` (code hidden, for
+reviewers) and ``tables/`` (tidy CSVs). The extract is validated before any notebook runs. The
+report is built in a temporary folder and moved into place only when every notebook succeeded,
+so a failed or interrupted run leaves the previous report for that period as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import papermill
+from nbconvert import HTMLExporter
+from tqdm import tqdm
+
+from helpers import __version__
+from helpers.config import PROJECT_ROOT, load_yaml
+from helpers.extract import Extract, ExtractError, load_extract
+from helpers.report import WARNINGS_FILE, resolve_data_dir
+
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "reports"
+KERNEL = "python3"
+
+
+def month_end(month: pd.Period) -> str:
+    return month.end_time.date().isoformat()
+
+
+def monthly_plan(month: str) -> dict[str, dict]:
+    """Per-notebook parameters for a report month: snapshots at its end, windows ending with it."""
+    period = pd.Period(month, freq="M")
+    end = month_end(period)
+    plan = {
+        "01_open_by_lead_agency": {"snapshot_date": end, "refusals_period_end": end},
+        "02_opened_closed_outcomes": {"period_end": str(period)},
+        "03_cff_caseload_by_time_open": {"snapshot_date": end},
+        "04_open_episodes_by_lsoa": {"snapshot_date": end},
+        "05_strengthening_families": {"as_at": end, "attachments_as_at": end},
+        "06_budget": {},
+    }
+    return {
+        name: params for name, params in plan.items() if (NOTEBOOKS_DIR / f"{name}.ipynb").exists()
+    }
+
+
+@dataclass
+class Edition:
+    name: str
+    period: str
+    notebooks: dict[str, dict]
+
+    @classmethod
+    def load(cls, path: str | Path) -> Edition:
+        raw = load_yaml(Path(path))
+        notebooks = {name: dict(params or {}) for name, params in raw["notebooks"].items()}
+        for name in notebooks:
+            if not (NOTEBOOKS_DIR / f"{name}.ipynb").exists():
+                raise FileNotFoundError(f"{path}: edition names notebook {name}, not in notebooks/")
+        return cls(name=raw["name"], period=str(raw["period"]), notebooks=notebooks)
+
+
+@dataclass
+class Outcome:
+    notebook: str
+    ok: bool
+    seconds: float
+    error: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+class BatchError(RuntimeError):
+    pass
+
+
+def _stringify(params: dict) -> dict:
+    return {
+        key: (value.isoformat() if isinstance(value, dt.date) else value)
+        for key, value in params.items()
+    }
+
+
+def _data_source(extract: Extract) -> dict:
+    return {
+        "synthetic": extract.is_synthetic,
+        "extract": Path(extract.source).name if not extract.is_synthetic else "synthetic",
+        "extract_sha256": extract.sha256,
+        "helpers_version": __version__,
+    }
+
+
+def render_html(executed: Path, target: Path) -> None:
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_filename(str(executed))
+    target.write_text(body, encoding="utf-8")
+
+
+def run_notebook(
+    name: str, params: dict, staging: Path, extract: Extract, data_dir: Path
+) -> Outcome:
+    """Execute one notebook into ``staging`` and render its HTML; never raises."""
+    started = dt.datetime.now()
+    executed = staging / "notebooks" / f"{name}.ipynb"
+    tables = staging / "tables"
+    parameters = {"data_dir": str(data_dir), "output_dir": str(tables), **_stringify(params)}
+    try:
+        papermill.execute_notebook(
+            str(NOTEBOOKS_DIR / f"{name}.ipynb"),
+            str(executed),
+            parameters=parameters,
+            cwd=str(NOTEBOOKS_DIR),
+            kernel_name=KERNEL,
+            progress_bar=False,
+            report_mode=False,
+        )
+        nb = nbformat.read(executed, as_version=4)
+        nb.metadata["earlyhelp"] = {"data_source": _data_source(extract), "parameters": parameters}
+        nbformat.write(nb, executed)
+        render_html(executed, staging / "html" / f"{name}.html")
+    except papermill.PapermillExecutionError as error:
+        message = f"cell {error.exec_count}: {error.ename}: {error.evalue}"
+        return Outcome(name, False, _seconds(started), message)
+    except Exception as error:  # a kernel that died, a rendering failure
+        return Outcome(name, False, _seconds(started), f"{type(error).__name__}: {error}")
+    return Outcome(name, True, _seconds(started), warnings=_collect_warnings(tables, name))
+
+
+def _seconds(started: dt.datetime) -> float:
+    return (dt.datetime.now() - started).total_seconds()
+
+
+def _collect_warnings(tables: Path, name: str) -> list[str]:
+    path = tables.parent / WARNINGS_FILE.format(notebook=name)
+    if not path.exists():
+        return []
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    path.unlink()
+    return [f"{name}: {line}" for line in lines]
+
+
+def _replace_atomically(staging: Path, final: Path) -> None:
+    """Move the finished report into place; an earlier report of the period goes only after."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    previous = final.with_name(f".{final.name}.previous")
+    if previous.exists():
+        shutil.rmtree(previous)
+    if final.exists():
+        final.rename(previous)
+    staging.rename(final)
+    if previous.exists():
+        shutil.rmtree(previous)
+
+
+def run_batch(
+    plan: dict[str, dict],
+    period: str,
+    data_dir: str | Path | None = None,
+    output_dir: str | Path = DEFAULT_OUTPUT_DIR,
+    jobs: int = 1,
+    strict: bool = False,
+    title: str | None = None,
+    progress: bool = True,
+) -> Path:
+    """Run ``plan`` (notebook -> parameters) and publish ``<output_dir>/<period>``."""
+    data = resolve_data_dir(data_dir).resolve()
+    extract = load_extract(data)  # raises ExtractError before any notebook runs
+    output = Path(output_dir).resolve()
+    output.mkdir(parents=True, exist_ok=True)
+    final = output / period
+    staging = Path(tempfile.mkdtemp(prefix=f".{period}.partial-", dir=output))
+    for sub in ("notebooks", "html", "tables"):
+        (staging / sub).mkdir()
+    outcomes: list[Outcome] = []
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [
+                pool.submit(run_notebook, name, params, staging, extract, data)
+                for name, params in plan.items()
+            ]
+            bar = tqdm(
+                total=len(futures),
+                desc=f"{period} notebooks",
+                unit="nb",
+                disable=not progress,
+                file=sys.stderr,
+            )
+            for future in as_completed(futures):
+                outcomes.append(future.result())
+                bar.update(1)
+            bar.close()
+        failed = [o for o in outcomes if not o.ok]
+        warnings = list(extract.warnings) + [w for o in outcomes for w in o.warnings]
+        if failed:
+            kept = output / f"{period}.failed"
+            if kept.exists():
+                shutil.rmtree(kept)
+            staging.rename(kept)
+            lines = "\n".join(f"  - {o.notebook}: {o.error}" for o in failed)
+            raise BatchError(
+                f"{len(failed)} notebook(s) failed; the report for {period} was not written "
+                f"(any earlier one is unchanged).\n{lines}\n"
+                f"Executed copies for debugging: {kept}"
+            )
+        if strict and warnings:
+            raise BatchError(
+                "--strict: the run had warnings, so the report was not written:\n"
+                + "\n".join(f"  - {w}" for w in warnings)
+            )
+        _replace_atomically(staging, final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    _print_summary(final, title or period, outcomes, warnings)
+    return final
+
+
+def _print_summary(final: Path, title: str, outcomes: list[Outcome], warnings: list[str]) -> None:
+    count = {sub: len(list((final / sub).glob("*"))) for sub in ("notebooks", "html", "tables")}
+    print(f"\n{title}: {len(outcomes)} notebooks run -> {final}")
+    for outcome in sorted(outcomes, key=lambda o: o.notebook):
+        print(f"  {outcome.notebook:<36} {outcome.seconds:5.1f} s")
+    print(
+        f"  written: {count['notebooks']} notebooks, {count['html']} HTML pages, "
+        f"{count['tables']} tables"
+    )
+    if warnings:
+        print(f"  {len(warnings)} warning(s):")
+        for warning in warnings:
+            print(f"    - {warning}")
+    else:
+        print("  no warnings")
+
+
+def _on_sigterm(signum, frame):  # a killed run unwinds through finally: no partial folder left
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.batch",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--month", help="report month YYYY-MM: snapshots at its end")
+    which.add_argument("--edition", help="a named edition, e.g. config/editions/2015-10.yaml")
+    parser.add_argument(
+        "--data-dir", default=None, help="extract folder or .xlsx (default: the synthetic extract)"
+    )
+    parser.add_argument("--output-dir", default=str(DEFAULT_OUTPUT_DIR))
+    parser.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel")
+    parser.add_argument("--strict", action="store_true", help="fail on any warning")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        if args.edition:
+            edition = Edition.load(args.edition)
+            plan, period, title = edition.notebooks, edition.period, edition.name
+        else:
+            period = str(pd.Period(args.month, freq="M"))
+            plan, title = monthly_plan(period), f"Report month {period}"
+        run_batch(
+            plan,
+            period,
+            args.data_dir,
+            args.output_dir,
+            args.jobs,
+            args.strict,
+            title,
+            progress=os.environ.get("EARLYHELP_NO_PROGRESS") is None,
+        )
+    except ExtractError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except (BatchError, FileNotFoundError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt as error:
+        print(f"Interrupted ({error}); no report was written.", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""What every notebook does around its figures: load the extract, show and write tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, display
+
+from helpers.extract import Extract, load_extract
+from helpers.synthetic import SYNTHETIC_DIR
+
+PCT_COLUMNS_PREFIX = "pct"
+
+
+def resolve_data_dir(data_dir: str | Path | None) -> Path:
+    """The extract to use: the given path, or the committed synthetic extract when blank."""
+    return Path(data_dir) if data_dir else SYNTHETIC_DIR
+
+
+def load(data_dir: str | Path | None) -> Extract:
+    return load_extract(resolve_data_dir(data_dir))
+
+
+def source_line(extract: Extract) -> str:
+    """The footer every chart and table carries: which data it came from."""
+    if extract.is_synthetic:
+        return f"Source: synthetic extract (invented data), sha256 {extract.sha256[:12]}"
+    return f"Source: extract {Path(extract.source).name}, sha256 {extract.sha256[:12]}"
+
+
+def data_source_banner(extract: Extract) -> HTML:
+    if extract.is_synthetic:
+        text = (
+            "<b>Synthetic data.</b> These figures come from the committed synthetic extract, "
+            "invented and calibrated to reproduce Coventry's published 2015-16 figures. "
+            "No real child is in it."
+        )
+    else:
+        text = f"Extract: <code>{Path(extract.source).name}</code>"
+    warnings = "".join(f"<li>{w}</li>" for w in extract.warnings)
+    extra = f"<ul>{warnings}</ul>" if warnings else ""
+    return HTML(
+        f'<div style="border-left:4px solid #0072B2;padding:4px 10px;background:#f3f7fb">'
+        f"{text}{extra}</div>"
+    )
+
+
+def _format(column: str, series: pd.Series):
+    if column.startswith(PCT_COLUMNS_PREFIX):
+        return lambda v: "" if pd.isna(v) else f"{v:.1f}%"
+    if pd.api.types.is_integer_dtype(series):
+        return lambda v: f"{v:,}"
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return lambda v: "" if pd.isna(v) else v.strftime("%d %b %Y")
+    if pd.api.types.is_float_dtype(series):
+        return lambda v: "" if pd.isna(v) else f"{v:,.0f}"
+    return None
+
+
+def long_date(day) -> str:
+    """A date as the reports write it: ``1 April 2015``."""
+    day = pd.Timestamp(day)
+    return f"{day.day} {day:%B %Y}"
+
+
+def table_html(
+    table: pd.DataFrame, caption: str | None = None, labels: dict[str, str] | None = None
+) -> HTML:
+    """A table as reviewers read it: thousands separators, one-decimal percentages.
+
+    Formats are chosen from the tidy column names (``pct...`` is a percentage); ``labels``
+    then gives the headings the reader sees.
+    """
+    styler = table.style.hide(axis="index").set_uuid("t")
+    number_columns = []
+    for column in table.columns:
+        formatter = _format(str(column), table[column])
+        if formatter is not None:
+            styler = styler.format(formatter, subset=[column])
+        if formatter is not None or pd.api.types.is_numeric_dtype(table[column]):
+            number_columns.append(column)
+    if number_columns:
+        styler = styler.set_properties(subset=number_columns, **{"text-align": "right"})
+    if labels:
+        styler = styler.relabel_index([labels.get(c, c) for c in table.columns], axis="columns")
+    if caption:
+        styler = styler.set_caption(caption)
+    styler = styler.set_table_styles(
+        [
+            {"selector": "caption", "props": "caption-side:top;text-align:left;font-weight:bold"},
+            {"selector": "th", "props": "text-align:left;background:#f0f0f0;padding:3px 8px"},
+            {"selector": "td", "props": "padding:3px 8px;text-align:left"},
+        ]
+    )
+    return HTML(styler.to_html())
+
+
+def show_table(
+    table: pd.DataFrame, caption: str | None = None, labels: dict[str, str] | None = None
+) -> None:
+    display(table_html(table, caption, labels))
+
+
+def tidy_for_csv(table: pd.DataFrame) -> pd.DataFrame:
+    """ISO dates, months as YYYY-MM, integers as integers."""
+    out = table.copy()
+    for column in out.columns:
+        series = out[column]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            out[column] = series.dt.strftime("%Y-%m-%d")
+        elif isinstance(series.dtype, pd.PeriodDtype):
+            out[column] = series.astype(str)
+    return out
+
+
+def write_table(table: pd.DataFrame, name: str, output_dir: str | Path | None) -> Path | None:
+    """Write ``<output_dir>/<name>.csv`` (UTF-8, one fact per row); nothing when no dir given."""
+    if not output_dir:
+        return None
+    path = Path(output_dir) / f"{name}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tidy_for_csv(table).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    return path
+
+
+#: Where a notebook leaves warnings for the batch summary (beside ``tables/``).
+WARNINGS_FILE = "{notebook}.warnings.txt"
+
+
+def warn(message: str, notebook: str, output_dir: str | Path | None) -> None:
+    """Show a warning at this point of the report, and pass it to the batch summary."""
+    display(
+        HTML(
+            f'<div style="border:2px solid #C00000;background:#fff4f4;padding:8px 12px">'
+            f"<b>Warning:</b> {message}</div>"
+        )
+    )
+    if output_dir:
+        path = Path(output_dir).parent / WARNINGS_FILE.format(notebook=notebook)
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(message.replace("\n", " ") + "\n")
