@@ -7,6 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EDITION ?= config/editions/2015-10.yaml
+CODE   := $(wildcard src tests notebooks benchmarks)
 
 .PHONY: install report test lint format synthetic boundaries notebooks bench clean help
 
@@ -31,16 +32,16 @@ report: install
 	$(BIN)/python -m helpers.batch --edition $(EDITION)
 
 lint: install
-	$(BIN)/ruff check src tests notebooks benchmarks
-	$(BIN)/ruff format --check src tests notebooks benchmarks
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 
 test: install lint
 	$(BIN)/python -m helpers.browser --ensure
 	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
 format: install
-	$(BIN)/ruff check --fix src tests notebooks benchmarks
-	$(BIN)/ruff format src tests notebooks benchmarks
+	$(BIN)/ruff check --fix $(CODE)
+	$(BIN)/ruff format $(CODE)
 
 notebooks: install
 	$(BIN)/python -m helpers.notebooks

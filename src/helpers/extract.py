@@ -203,7 +203,7 @@ def parse_dates(values: pd.Series) -> pd.Series:
             break
         attempt = pd.to_datetime(text[todo], format=fmt, errors="coerce")
         parsed.loc[todo] = attempt.astype("datetime64[ns]")
-    return parsed
+    return parsed.dt.normalize()  # dates, not times: an Excel date-time keeps its day only
 
 
 def parse_booleans(values: pd.Series) -> pd.Series:
@@ -246,7 +246,8 @@ def _parse_table(
     expected = [spec.name for spec in specs]
     missing = [column for column in expected if column not in raw.columns]
     for column in missing:
-        near = difflib.get_close_matches(column, [str(c) for c in raw.columns], n=1)
+        unexpected = [str(c) for c in raw.columns if c not in expected]
+        near = difflib.get_close_matches(column, unexpected, n=1)
         hint = f"; did you mean {near[0]!r}?" if near else ""
         problems.append(Problem(label, None, column, None, f"column is missing{hint}"))
     if missing:

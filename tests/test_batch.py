@@ -1,0 +1,79 @@
+"""The batch: validation before any notebook, failures reported, reports replaced atomically."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import batch
+from helpers.synthetic import SYNTHETIC_DIR
+
+
+def test_monthly_plan_puts_snapshots_at_the_month_end():
+    plan = batch.monthly_plan("2016-02")
+    assert plan["01_open_by_lead_agency"]["snapshot_date"] == "2016-02-29"  # leap year
+    assert plan["02_opened_closed_outcomes"]["period_end"] == "2016-02"
+    assert "07_reconciliation" not in plan  # compares with the published editions only
+
+
+def test_an_invalid_extract_stops_the_batch_before_any_notebook(tmp_path, capsys):
+    bad = tmp_path / "extract"
+    shutil.copytree(SYNTHETIC_DIR, bad)
+    episodes = bad / "caf_episodes.csv"
+    lines = episodes.read_text(encoding="utf-8").splitlines()
+    lines[1] = (
+        lines[1]
+        .replace("Children's Centre", "Childrens Centre", 1)
+        .replace("Children & Families First", "Children and Families First", 1)
+    )
+    episodes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    status = batch.main(
+        ["--month", "2015-09", "--data-dir", str(bad), "--output-dir", str(tmp_path / "reports")]
+    )
+    assert status == 2
+    message = capsys.readouterr().err
+    assert "caf_episodes.csv, row 2, column lead_agency" in message
+    assert not (tmp_path / "reports" / "2015-09").exists()
+
+
+def test_a_failing_notebook_leaves_the_previous_report_and_keeps_its_copy(tmp_path):
+    out = tmp_path / "reports"
+    good = {"06_budget": {}}
+    first = batch.run_batch(good, "2015-12", output_dir=out, progress=False)
+    marker = first / "earlier-run.txt"
+    marker.write_text("the previous report", encoding="utf-8")
+    failing = {"06_budget": {}, "03_cff_caseload_by_time_open": {"snapshot_date": "not a date"}}
+    with pytest.raises(batch.BatchError) as error:
+        batch.run_batch(failing, "2015-12", output_dir=out, progress=False)
+    text = str(error.value)
+    assert "03_cff_caseload_by_time_open" in text and "cell" in text
+    assert marker.read_text(encoding="utf-8") == "the previous report"
+    kept = out / "2015-12.failed" / "notebooks" / "03_cff_caseload_by_time_open.ipynb"
+    assert kept.exists()
+    assert not [p for p in out.iterdir() if "partial" in p.name]
+
+
+def test_rerunning_a_period_replaces_its_report(tmp_path):
+    out = tmp_path / "reports"
+    first = batch.run_batch({"06_budget": {}}, "2016-01", output_dir=out, progress=False)
+    (first / "stale.txt").write_text("old", encoding="utf-8")
+    second = batch.run_batch({"06_budget": {}}, "2016-01", output_dir=out, progress=False)
+    assert second == first
+    assert not (second / "stale.txt").exists()
+    assert (second / "tables" / "budget.csv").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["2016-01"]
+
+
+def test_an_edition_naming_a_missing_notebook_is_refused(tmp_path):
+    spec = tmp_path / "edition.yaml"
+    spec.write_text("name: x\nperiod: 2015-10\nnotebooks:\n  99_nothing: {}\n", encoding="utf-8")
+    with pytest.raises(FileNotFoundError, match="99_nothing"):
+        batch.Edition.load(spec)
+
+
+def test_the_shipped_editions_load():
+    root = Path(batch.PROJECT_ROOT) / "config" / "editions"
+    october = batch.Edition.load(root / "2015-10.yaml")
+    assert october.notebooks["01_open_by_lead_agency"]["snapshot_date"].isoformat() == "2015-08-31"
