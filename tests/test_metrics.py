@@ -73,21 +73,15 @@ def test_open_at_same_day_episode_is_never_open():
 
 
 def test_open_at_episode_ending_on_the_date_is_not_open_at_it():
-    assert metrics.open_at(episodes(("2015-01-10", "2015-06-30")), "2015-06-30").tolist() == [
-        False
-    ]
+    assert metrics.open_at(episodes(("2015-01-10", "2015-06-30")), "2015-06-30").tolist() == [False]
 
 
 def test_open_at_episode_ending_on_the_date_is_open_the_day_before():
-    assert metrics.open_at(episodes(("2015-01-10", "2015-06-30")), "2015-06-29").tolist() == [
-        True
-    ]
+    assert metrics.open_at(episodes(("2015-01-10", "2015-06-30")), "2015-06-29").tolist() == [True]
 
 
 def test_open_at_episode_starting_on_the_date_is_open_at_it():
-    assert metrics.open_at(episodes(("2015-06-30", "2015-07-05")), "2015-06-30").tolist() == [
-        True
-    ]
+    assert metrics.open_at(episodes(("2015-06-30", "2015-07-05")), "2015-06-30").tolist() == [True]
 
 
 def test_open_at_ignores_the_time_of_day_in_the_date():

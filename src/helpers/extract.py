@@ -131,14 +131,18 @@ class Extract:
 
 
 def _read_csv(path: Path, warnings: list[str]) -> pd.DataFrame:
+    # Blank lines are read (and dropped below) so that the index still counts file lines.
+    options = {"dtype": str, "keep_default_na": False, "skip_blank_lines": False}
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        frame = pd.read_csv(path, encoding="utf-8", **options)
     except UnicodeDecodeError as error:
         warnings.append(
             f"{path.name} is not UTF-8 (byte {error.start}); it was read as Windows-1252 "
             "(cp1252). Save it as CSV UTF-8 to silence this warning."
         )
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="cp1252")
+        frame = pd.read_csv(path, encoding="cp1252", **options)
+    blank = frame.fillna("").astype(str).apply(lambda column: column.str.strip()).eq("").all(axis=1)
+    return frame[~blank]
 
 
 def _read_sources(path: Path, warnings: list[str]) -> dict[str, pd.DataFrame]:

@@ -492,11 +492,58 @@ def write_extract(tables: dict[str, pd.DataFrame], folder: Path, seed: int = SEE
     return folder
 
 
-def main() -> None:
+def scale_tables(tables: dict[str, pd.DataFrame], factor: int) -> dict[str, pd.DataFrame]:
+    """``factor`` copies of the case-level tables with fresh ids, for benchmarks.
+
+    Counts grow ``factor``-fold (so the published figures are no longer reproduced); dates,
+    categories and LSOAs keep their distributions. The budget is not case-level: unchanged.
+    """
+    if factor < 1:
+        raise ValueError(f"scale factor must be a positive whole number, not {factor}")
+    if factor == 1:
+        return tables
+    ids = {
+        "caf_episodes": ("episode_id", "child_id", "family_id"),
+        "caf_refusals": ("refusal_id",),
+        "families": ("family_id",),
+    }
+    scaled = {}
+    for name, frame in tables.items():
+        if name not in ids:
+            scaled[name] = frame
+            continue
+        copies = pd.concat([frame] * factor, ignore_index=True)
+        copy_number = np.repeat(np.arange(factor), len(frame))
+        suffix = pd.Series(copy_number, index=copies.index).map(lambda k: f"-{k:04d}")
+        for column in ids[name]:
+            copies[column] = copies[column].astype(str) + suffix
+        scaled[name] = copies
+    return scaled
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
     from helpers.reference import load_imd2015
 
-    write_extract(generate(load_imd2015()), SYNTHETIC_DIR)
-    print(f"Wrote the synthetic extract to {SYNTHETIC_DIR}")
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.synthetic",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="copies of the calibrated extract (benchmarks; not committed)",
+    )
+    parser.add_argument("--out", default=str(SYNTHETIC_DIR))
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    if args.scale != 1 and out.resolve() == SYNTHETIC_DIR.resolve():
+        parser.error("a scaled extract is not the committed one: give --out")
+    write_extract(scale_tables(generate(load_imd2015()), args.scale), out)
+    print(f"Wrote the synthetic extract (scale {args.scale}) to {out}")
 
 
 if __name__ == "__main__":
