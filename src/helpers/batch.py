@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from helpers import __version__
 from helpers.config import PROJECT_ROOT, load_yaml
-from helpers.extract import Extract, ExtractError, load_extract
+from helpers.extract import Extract, ExtractError, load_extract, save_validated
 from helpers.report import WARNINGS_FILE, resolve_data_dir
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
@@ -189,9 +189,11 @@ def run_batch(
         (staging / sub).mkdir()
     outcomes: list[Outcome] = []
     try:
+        # Validated once here; the notebooks read this typed copy (removed before publishing).
+        validated = save_validated(extract, staging / ".validated-extract")
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = [
-                pool.submit(run_notebook, name, params, staging, extract, data)
+                pool.submit(run_notebook, name, params, staging, extract, validated)
                 for name, params in plan.items()
             ]
             bar = tqdm(
@@ -205,6 +207,7 @@ def run_batch(
                 outcomes.append(future.result())
                 bar.update(1)
             bar.close()
+        shutil.rmtree(validated)
         failed = [o for o in outcomes if not o.ok]
         warnings = list(extract.warnings) + [w for o in outcomes for w in o.warnings]
         if failed:

@@ -120,11 +120,8 @@ class Extract:
     budget: pd.DataFrame
     source: str
     sha256: str
+    is_synthetic: bool = False
     warnings: list[str] = field(default_factory=list)
-
-    @property
-    def is_synthetic(self) -> bool:
-        return is_synthetic(self.source)
 
 
 # --------------------------------------------------------------------------- reading
@@ -141,7 +138,13 @@ def _read_csv(path: Path, warnings: list[str]) -> pd.DataFrame:
             "(cp1252). Save it as CSV UTF-8 to silence this warning."
         )
         frame = pd.read_csv(path, encoding="cp1252", **options)
-    blank = frame.fillna("").astype(str).apply(lambda column: column.str.strip()).eq("").all(axis=1)
+    if frame.empty:
+        return frame
+    # Only a row whose first cell is blank can be a blank line: check those rows alone.
+    maybe = frame.iloc[:, 0].fillna("").str.strip().eq("")
+    rest = frame[maybe].fillna("").apply(lambda column: column.str.strip())
+    blank = pd.Series(False, index=frame.index)
+    blank[maybe] = rest.eq("").all(axis=1)
     return frame[~blank]
 
 
@@ -164,11 +167,15 @@ def _read_sources(path: Path, warnings: list[str]) -> dict[str, pd.DataFrame]:
 
 def is_synthetic(path: str | Path) -> bool:
     """True only for an unmodified synthetic extract: its manifest's hash still matches."""
-    manifest_path = Path(path) / SYNTHETIC_MANIFEST
+    return _manifest_says_synthetic(Path(path), extract_sha256(Path(path)))
+
+
+def _manifest_says_synthetic(path: Path, digest: str) -> bool:
+    manifest_path = path / SYNTHETIC_MANIFEST
     if not manifest_path.is_file():
         return False
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    return bool(manifest.get("synthetic")) and manifest.get("sha256") == extract_sha256(Path(path))
+    return bool(manifest.get("synthetic")) and manifest.get("sha256") == digest
 
 
 def file_label(path: Path, name: str) -> str:
@@ -386,6 +393,9 @@ def load_extract(path: str | Path, cats: Categories | None = None) -> Extract:
     cats = cats or categories()
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such extract (a folder of CSVs or an .xlsx file)")
+    if (path / VALIDATED_MANIFEST).is_file():
+        return _load_validated(path)
+    digest = extract_sha256(path)
     warnings: list[str] = []
     sources = _read_sources(path, warnings)
     problems: list[Problem] = []
@@ -416,6 +426,45 @@ def load_extract(path: str | Path, cats: Categories | None = None) -> Extract:
         families=families,
         budget=budget,
         source=str(path),
-        sha256=extract_sha256(path),
+        sha256=digest,
+        is_synthetic=_manifest_says_synthetic(path, digest),
         warnings=warnings,
     )
+
+
+# --------------------------------------------------------------------------- validated copy
+
+VALIDATED_MANIFEST = "validated.json"
+_TABLE_ATTRIBUTES = {
+    "caf_episodes": "episodes",
+    "caf_refusals": "refusals",
+    "families": "families",
+    "budget": "budget",
+}
+
+
+def save_validated(extract: Extract, folder: Path) -> Path:
+    """A typed Parquet copy of a validated extract, so that each notebook skips re-validation.
+
+    The batch writes it inside its temporary report folder and deletes it before publishing.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, attribute in _TABLE_ATTRIBUTES.items():
+        getattr(extract, attribute).to_parquet(folder / f"{name}.parquet")
+    manifest = {
+        "source": extract.source,
+        "sha256": extract.sha256,
+        "is_synthetic": extract.is_synthetic,
+        "warnings": extract.warnings,
+    }
+    (folder / VALIDATED_MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def _load_validated(folder: Path) -> Extract:
+    manifest = json.loads((folder / VALIDATED_MANIFEST).read_text(encoding="utf-8"))
+    tables = {
+        attribute: pd.read_parquet(folder / f"{name}.parquet")
+        for name, attribute in _TABLE_ATTRIBUTES.items()
+    }
+    return Extract(**tables, **manifest)
