@@ -178,8 +178,19 @@ def test_rendered_html_shows_charts_and_no_errors(october, march, chromium):
                 assert check["images"] >= 1, f"{page.name} shows no chart"
 
 
-def test_rendered_html_hides_the_code(october):
+def test_rendered_html_hides_the_code(october, chromium):
     for page in (october / "html").glob("*.html"):
-        html = page.read_text(encoding="utf-8")
-        assert "jp-InputArea-editor" not in html, page.name
-        assert "report.show_table(" not in html, page.name
+        assert browser.page_check(page)["code_cells"] == 0, page.name
+        assert "report.show_table(" not in page.read_text(encoding="utf-8"), page.name
+
+
+def test_page_check_catches_broken_images_and_error_outputs(tmp_path, chromium):
+    page = tmp_path / "broken.html"
+    page.write_text(
+        "<html><body><img src='missing.png'><img src='data:image/png;base64,"
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII='>"
+        "<div data-mime-type='application/vnd.jupyter.stderr'>oops</div></body></html>",
+        encoding="utf-8",
+    )
+    check = browser.page_check(page)
+    assert (check["images"], check["broken_images"], check["error_outputs"]) == (2, 1, 1)

@@ -36,8 +36,14 @@ _IMAGE_PROBE = """
 window.addEventListener("load", () => {
   const images = Array.from(document.images);
   const broken = images.filter((img) => !(img.complete && img.naturalWidth > 0));
+  const errors = document.querySelectorAll(
+    '[data-mime-type="application/vnd.jupyter.stderr"], .jp-OutputArea-output.output_error'
+  ).length + (document.body.innerText.includes("Traceback (most recent call last)") ? 1 : 0);
+  const code = document.querySelectorAll(".jp-CodeCell .jp-InputArea, .jp-InputArea-editor");
   document.body.setAttribute("data-images", String(images.length));
   document.body.setAttribute("data-broken-images", String(broken.length));
+  document.body.setAttribute("data-error-outputs", String(errors));
+  document.body.setAttribute("data-code-cells", String(code.length));
 });
 </script>
 """
@@ -118,7 +124,7 @@ def estimate_height(page: Path) -> int:
 
 
 def page_check(page: str | Path) -> dict:
-    """Load the page in Chromium: number of images, broken images, and error outputs shown."""
+    """Load the page in Chromium: images, broken images, error outputs and code cells shown."""
     page = Path(page)
     with tempfile.TemporaryDirectory() as folder:
         probe = Path(folder) / page.name
@@ -137,9 +143,8 @@ def page_check(page: str | Path) -> dict:
         "loaded": body is not None and attribute("data-images") is not None,
         "images": attribute("data-images"),
         "broken_images": attribute("data-broken-images"),
-        "error_outputs": len(
-            re.findall(r"application/vnd\.jupyter\.stderr|output_error|Traceback", dom)
-        ),
+        "error_outputs": attribute("data-error-outputs"),
+        "code_cells": attribute("data-code-cells"),
     }
 
 

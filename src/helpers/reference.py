@@ -13,11 +13,16 @@ from __future__ import annotations
 
 import os
 import shutil
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import pooch
+
+with warnings.catch_warnings():
+    # pooch imports tqdm.auto, which warns in a Jupyter kernel without ipywidgets.
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    import pooch
 
 from helpers.config import PROJECT_ROOT
 
@@ -124,6 +129,7 @@ def fetch_reference(
             f"{ref.relative_path} is not cached and downloads are off. "
             + _how_to_supply(ref, cache)
         )
+    pooch.get_logger().setLevel("WARNING")  # its "Downloading ..." line would show in reports
     try:
         downloaded = pooch.retrieve(
             ref.url,

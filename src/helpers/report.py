@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -72,16 +73,21 @@ def table_html(
     Formats are chosen from the tidy column names (``pct...`` is a percentage); ``labels``
     then gives the headings the reader sees.
     """
-    styler = table.style.hide(axis="index").set_uuid("t")
-    number_columns = []
+    # A deterministic id per table (nbval compares re-runs), distinct per table on a page so
+    # that one table's cell styles do not apply to another's.
+    key = f"{caption}|{list(table.columns)}|{table.shape}|{table.head(3).to_json()}"
+    styler = table.style.hide(axis="index").set_uuid(hashlib.sha1(key.encode()).hexdigest()[:10])
+    # Alignment is set cell by cell: a table-wide td rule would outrank it.
+    number_columns, text_columns = [], []
     for column in table.columns:
         formatter = _format(str(column), table[column])
         if formatter is not None:
             styler = styler.format(formatter, subset=[column])
-        if formatter is not None or pd.api.types.is_numeric_dtype(table[column]):
-            number_columns.append(column)
-    if number_columns:
-        styler = styler.set_properties(subset=number_columns, **{"text-align": "right"})
+        is_number = formatter is not None or pd.api.types.is_numeric_dtype(table[column])
+        (number_columns if is_number else text_columns).append(column)
+    for columns, align in ((number_columns, "right"), (text_columns, "left")):
+        if columns:
+            styler = styler.set_properties(subset=columns, **{"text-align": align})
     if labels:
         styler = styler.relabel_index([labels.get(c, c) for c in table.columns], axis="columns")
     if caption:
@@ -90,7 +96,7 @@ def table_html(
         [
             {"selector": "caption", "props": "caption-side:top;text-align:left;font-weight:bold"},
             {"selector": "th", "props": "text-align:left;background:#f0f0f0;padding:3px 8px"},
-            {"selector": "td", "props": "padding:3px 8px;text-align:left"},
+            {"selector": "td", "props": "padding:3px 8px"},
         ]
     )
     return HTML(styler.to_html())
