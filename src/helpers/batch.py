@@ -113,7 +113,7 @@ def render_html(executed: Path, target: Path) -> None:
 
 
 def run_notebook(
-    name: str, params: dict, staging: Path, extract: Extract, data_dir: Path
+    name: str, params: dict, staging: Path, data_source: dict, data_dir: Path
 ) -> Outcome:
     """Execute one notebook into ``staging`` and render its HTML; never raises."""
     started = dt.datetime.now()
@@ -131,7 +131,7 @@ def run_notebook(
             report_mode=False,
         )
         nb = nbformat.read(executed, as_version=4)
-        nb.metadata["earlyhelp"] = {"data_source": _data_source(extract), "parameters": parameters}
+        nb.metadata["earlyhelp"] = {"data_source": data_source, "parameters": parameters}
         nbformat.write(nb, executed)
         render_html(executed, staging / "html" / f"{name}.html")
     except papermill.PapermillExecutionError as error:
@@ -191,9 +191,11 @@ def run_batch(
     try:
         # Validated once here; the notebooks read this typed copy (removed before publishing).
         validated = save_validated(extract, staging / ".validated-extract")
+        data_source, warnings = _data_source(extract), list(extract.warnings)
+        del extract  # the notebooks read the validated copy: free memory for their kernels
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = [
-                pool.submit(run_notebook, name, params, staging, extract, validated)
+                pool.submit(run_notebook, name, params, staging, data_source, validated)
                 for name, params in plan.items()
             ]
             bar = tqdm(
@@ -209,7 +211,7 @@ def run_batch(
             bar.close()
         shutil.rmtree(validated)
         failed = [o for o in outcomes if not o.ok]
-        warnings = list(extract.warnings) + [w for o in outcomes for w in o.warnings]
+        warnings += [w for o in outcomes for w in o.warnings]
         if failed:
             kept = output / f"{period}.failed"
             if kept.exists():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import mmap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,7 +128,26 @@ class Extract:
 # --------------------------------------------------------------------------- reading
 
 
+def _has_blank_lines(path: Path) -> bool:
+    """Whether the file has an empty line (scanned through a memory map: no copy in memory)."""
+    if path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        return m.find(b"\n\n") != -1 or m.find(b"\n\r\n") != -1
+
+
 def _read_csv(path: Path, warnings: list[str]) -> pd.DataFrame:
+    # pyarrow's reader is fast and lean, but it skips empty lines, which would shift the row
+    # numbers in messages; files with empty lines, or that it cannot read (not UTF-8, ragged
+    # rows), go to pandas' own parser, which keeps them and says what is wrong.
+    if path.stat().st_size > 0 and not _has_blank_lines(path):
+        try:
+            frame = pd.read_csv(
+                path, engine="pyarrow", dtype=str, keep_default_na=False, encoding="utf-8"
+            )
+            return _drop_blank_rows(frame)
+        except Exception:  # noqa: BLE001 - the parser below reports the problem properly
+            pass
     # Blank lines are read (and dropped below) so that the index still counts file lines.
     options = {"dtype": str, "keep_default_na": False, "skip_blank_lines": False}
     try:
@@ -138,6 +158,10 @@ def _read_csv(path: Path, warnings: list[str]) -> pd.DataFrame:
             "(cp1252). Save it as CSV UTF-8 to silence this warning."
         )
         frame = pd.read_csv(path, encoding="cp1252", **options)
+    return _drop_blank_rows(frame)
+
+
+def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return frame
     # Only a row whose first cell is blank can be a blank line: check those rows alone.
@@ -268,7 +292,7 @@ def _parse_table(
         return None
     typed = pd.DataFrame(index=raw.index)
     for spec in specs:
-        text = raw[spec.name].astype("string").str.strip()
+        text = raw.pop(spec.name).astype("string").str.strip()  # pop: free the raw column
         blank = text.fillna("").eq("")
         if spec.required:
             for row, value in zip(_row_numbers(raw.index[blank]), text[blank], strict=True):
@@ -362,7 +386,7 @@ def _check_rules(
     name: str, label: str, frame: pd.DataFrame, cats: Categories, problems: list[Problem]
 ) -> None:
     try:
-        _schemas(cats)[name].validate(frame, lazy=True)
+        _schemas(cats)[name].validate(frame, lazy=True, inplace=True)  # checks only: no copy
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases.dropna(subset=["index"])
         for case in cases.itertuples(index=False):
@@ -405,7 +429,7 @@ def load_extract(path: str | Path, cats: Categories | None = None) -> Extract:
         if name not in sources:
             problems.append(Problem(label, None, None, None, "file is missing from the extract"))
             continue
-        frame = _parse_table(sources[name], name, label, problems)
+        frame = _parse_table(sources.pop(name), name, label, problems)
         if frame is not None:
             _check_rules(name, label, frame, cats, problems)
             typed[name] = frame
