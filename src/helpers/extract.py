@@ -24,6 +24,8 @@ from helpers.config import Categories, categories
 LSOA11CD_PATTERN = r"^E01\d{6}$"
 MAX_PROBLEMS_SHOWN = 50
 SYNTHETIC_MANIFEST = "manifest.json"  # written beside the synthetic extract
+#: Text columns with few distinct values, held as categories.
+CATEGORICAL = frozenset({"lead_agency", "closure_reason", "refused_by", "lsoa11cd"})
 
 
 @dataclass(frozen=True)
@@ -298,7 +300,9 @@ def _parse_table(
             for row, value in zip(_row_numbers(raw.index[blank]), text[blank], strict=True):
                 problems.append(Problem(label, row, spec.name, value, "is required but blank"))
         if spec.kind == "text":
-            typed[spec.name] = text.mask(blank)
+            value = text.mask(blank)
+            # Few distinct values in many rows: categories take a fraction of the memory.
+            typed[spec.name] = value.astype("category") if spec.name in CATEGORICAL else value
             continue
         parsed = _PARSERS[spec.kind](text)
         bad = parsed.isna() & ~blank
