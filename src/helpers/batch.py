@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import multiprocessing
 import os
 import shutil
 import signal
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,6 +113,22 @@ def render_html(executed: Path, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
+def _validate(data: Path, folder: Path) -> tuple[dict, list[str]]:
+    extract = load_extract(data)  # raises ExtractError listing every problem
+    save_validated(extract, folder)
+    return _data_source(extract), list(extract.warnings)
+
+
+def _validate_in_child(data: Path, folder: Path) -> tuple[dict, list[str]]:
+    """Validate once, before any notebook runs, and leave a typed copy for the notebooks.
+
+    A short-lived child process does it, so that the memory validation needs goes back to the
+    system before the kernels start (a large extract would otherwise stay resident here).
+    """
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        return pool.submit(_validate, data, folder).result()
+
+
 def run_notebook(
     name: str, params: dict, staging: Path, data_source: dict, data_dir: Path
 ) -> Outcome:
@@ -180,7 +197,8 @@ def run_batch(
 ) -> Path:
     """Run ``plan`` (notebook -> parameters) and publish ``<output_dir>/<period>``."""
     data = resolve_data_dir(data_dir).resolve()
-    extract = load_extract(data)  # raises ExtractError before any notebook runs
+    if not data.exists():
+        raise FileNotFoundError(f"{data}: no such extract (a folder of CSVs or an .xlsx file)")
     output = Path(output_dir).resolve()
     output.mkdir(parents=True, exist_ok=True)
     final = output / period
@@ -189,10 +207,8 @@ def run_batch(
         (staging / sub).mkdir()
     outcomes: list[Outcome] = []
     try:
-        # Validated once here; the notebooks read this typed copy (removed before publishing).
-        validated = save_validated(extract, staging / ".validated-extract")
-        data_source, warnings = _data_source(extract), list(extract.warnings)
-        del extract  # the notebooks read the validated copy: free memory for their kernels
+        validated = staging / ".validated-extract"
+        data_source, warnings = _validate_in_child(data, validated)
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = [
                 pool.submit(run_notebook, name, params, staging, data_source, validated)

@@ -112,6 +112,9 @@ class ExtractError(ValueError):
             f"{shown}{more}"
         )
 
+    def __reduce__(self):  # so that it crosses from the batch's validating process intact
+        return (type(self), (self.source, self.problems))
+
 
 @dataclass
 class Extract:
