@@ -77,3 +77,39 @@ def test_the_shipped_editions_load():
     root = Path(batch.PROJECT_ROOT) / "config" / "editions"
     october = batch.Edition.load(root / "2015-10.yaml")
     assert october.notebooks["01_open_by_lead_agency"]["snapshot_date"].isoformat() == "2015-08-31"
+
+
+def test_sigterm_mid_run_leaves_the_previous_report_and_no_partial_folder(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "reports"
+    previous = batch.run_batch({"06_budget": {}}, "2015-10", output_dir=out, progress=False)
+    (previous / "earlier-run.txt").write_text("the previous report", encoding="utf-8")
+    edition = Path(batch.PROJECT_ROOT) / "config" / "editions" / "2015-10.yaml"
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "helpers.batch",
+            "--edition",
+            str(edition),
+            "--output-dir",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not list((out).glob(".2015-10.partial-*/notebooks/*.ipynb")):  # mid-run
+        assert time.monotonic() < deadline and run.poll() is None, "the run never got going"
+        time.sleep(0.2)
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    assert "no report was written" in err
+    assert (previous / "earlier-run.txt").read_text(encoding="utf-8") == "the previous report"
+    assert sorted(p.name for p in out.iterdir()) == ["2015-10"]

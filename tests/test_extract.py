@@ -463,3 +463,37 @@ def test_a_blank_line_does_not_shift_the_row_numbers(tmp_path):
     # The bad record is now on line 3 of the file: line 2 is blank.
     line = problem_line(load_error(folder), "caf_episodes.csv, row 3, column end_date")
     assert "ends before it starts" in line
+
+
+def test_excel_sheet_with_title_rows_above_the_header(tmp_path, valid):
+    path = tmp_path / "titled.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, rows in VALID.items():
+            frame = pd.DataFrame(rows, columns=HEADERS[name])
+            # Two rows above the header, as a report export often has: rows 1-2 title, row 3
+            # header, records from row 4.
+            frame.to_excel(writer, sheet_name=name, index=False, startrow=2)
+            writer.sheets[name]["A1"] = "Early Help extract, February 2016"
+    extract = load_extract(path)
+    from_csv = load_extract(valid)
+    for frame in ("episodes", "refusals", "families", "budget"):
+        # The index keeps the sheet's row numbering (index + 2 = Excel row), so compare content.
+        pd.testing.assert_frame_equal(
+            getattr(extract, frame).reset_index(drop=True),
+            getattr(from_csv, frame).reset_index(drop=True),
+            obj=frame,
+        )
+    assert any("caf_episodes]: the header is on row 3" in w for w in extract.warnings)
+
+
+def test_excel_title_rows_keep_the_row_numbers_excel_shows(tmp_path):
+    path = tmp_path / "titled.xlsx"
+    tables = changed("caf_episodes", 1, "caf_level", "4")
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, rows in tables.items():
+            pd.DataFrame(rows, columns=HEADERS[name]).to_excel(
+                writer, sheet_name=name, index=False, startrow=2
+            )
+    # header on row 3, first record row 4, the second record (the bad one) row 5
+    line = problem_line(load_error(path), "titled.xlsx[caf_episodes], row 5, column caf_level")
+    assert "'4'" in line

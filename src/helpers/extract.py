@@ -186,8 +186,12 @@ def _read_sources(path: Path, warnings: list[str]) -> dict[str, pd.DataFrame]:
                 tables[name] = _read_csv(csv, warnings)
         return tables
     if path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
-        return {name: sheets[name] for name in CONTRACT if name in sheets}
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, header=None)
+        return {
+            name: _sheet_with_header(sheets[name], name, f"{path.name}[{name}]", warnings)
+            for name in CONTRACT
+            if name in sheets
+        }
     raise FileNotFoundError(
         f"{path}: an extract is a folder of CSV files or an Excel workbook (.xlsx); "
         "this is neither."
@@ -205,6 +209,34 @@ def _manifest_says_synthetic(path: Path, digest: str) -> bool:
         return False
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     return bool(manifest.get("synthetic")) and manifest.get("sha256") == digest
+
+
+HEADER_SEARCH_ROWS = 10
+
+
+def _sheet_with_header(
+    sheet: pd.DataFrame, name: str, label: str, warnings: list[str]
+) -> pd.DataFrame:
+    """A sheet's records under its header row, which may sit below a few title rows.
+
+    The index keeps Excel's numbering (index + 2 = the row number Excel shows).
+    """
+    expected = {spec.name for spec in CONTRACT[name]}
+    header_at = 0
+    for position in range(min(HEADER_SEARCH_ROWS, len(sheet))):
+        cells = {str(value).strip() for value in sheet.iloc[position]}
+        if len(cells & expected) * 2 >= len(expected):
+            header_at = position
+            break
+    if header_at:
+        warnings.append(
+            f"{label}: the header is on row {header_at + 1}; the {header_at} row(s) above it "
+            "were skipped."
+        )
+    body = sheet.iloc[header_at + 1 :].copy()
+    body.columns = [str(value).strip() for value in sheet.iloc[header_at]]
+    body.index = body.index - 1  # position p is Excel row p + 1, reported as index + 2
+    return _drop_blank_rows(body)
 
 
 def file_label(path: Path, name: str) -> str:
