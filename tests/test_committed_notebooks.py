@@ -87,3 +87,15 @@ def test_a_real_looking_extract_in_data_raw_is_ignored_by_git(tmp_path):
         check=False,
     )
     assert kept.returncode == 1  # the synthetic extract is not ignored
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_each_report_says_which_data_it_shows(path):
+    nb = nbformat.read(path, as_version=4)
+    shown = "".join(
+        str(output.get("data", {}).get("text/html", ""))
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+    assert "Synthetic data." in shown, f"{path.name} does not show its data-source banner"

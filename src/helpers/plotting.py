@@ -62,11 +62,15 @@ def category_bar_chart(
     source: str,
     value: str = "episodes",
     xlabel: str = "Episodes",
+    single_colour: bool = False,
 ) -> Figure:
     """Horizontal bars of ``value`` by ``category``, labelled with count and share (``pct``)."""
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(table) + 1.8))
     ordered = table.iloc[::-1]
-    colours = [PALETTE[i % len(PALETTE)] for i in range(len(table))][::-1]
+    if single_colour:  # ordered categories (bands): one colour
+        colours = [PALETTE[0]] * len(table)
+    else:
+        colours = [PALETTE[i % len(PALETTE)] for i in range(len(table))][::-1]
     bars = ax.barh(ordered[category].astype(str), ordered[value], color=colours)
     for bar, count, share in zip(bars, ordered[value], ordered["pct"], strict=True):
         ax.annotate(

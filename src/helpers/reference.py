@@ -26,7 +26,9 @@ with warnings.catch_warnings():
 
 from helpers.config import PROJECT_ROOT
 
-MIRROR_ENV = "EARLYHELP_REFERENCE_MIRROR"
+MIRROR_ENV = "EARLYHELP_REFERENCE_MIRROR"  # a folder mirroring the publishers' files
+CACHE_ENV = "EARLYHELP_REFERENCE_CACHE"  # where downloads are kept (default data/raw/reference)
+OFFLINE_ENV = "EARLYHELP_OFFLINE"  # "1": never try to download (locked-down networks)
 REFERENCE_CACHE = PROJECT_ROOT / "data" / "raw" / "reference"
 EXTERNAL_DIR = PROJECT_ROOT / "data" / "external"
 PROCESSED_DIR = PROJECT_ROOT / "data" / "processed"
@@ -105,10 +107,16 @@ def fetch_reference(
     ref: ReferenceFile,
     cache: Path | None = None,
     mirror: str | Path | None = None,
-    allow_download: bool = True,
+    allow_download: bool | None = None,
 ) -> Path:
-    """The verified local path of a reference file: cache, then mirror, then download."""
-    cache = Path(cache or REFERENCE_CACHE)
+    """The verified local path of a reference file: cache, then mirror, then download.
+
+    ``cache`` defaults to ``EARLYHELP_REFERENCE_CACHE`` or ``data/raw/reference``;
+    ``allow_download`` defaults to true unless ``EARLYHELP_OFFLINE=1``.
+    """
+    cache = Path(cache or os.environ.get(CACHE_ENV) or REFERENCE_CACHE)
+    if allow_download is None:
+        allow_download = os.environ.get(OFFLINE_ENV) != "1"
     target = cache / ref.relative_path
     if target.exists():
         return _verify(target, ref, cache, f"the cache {target.parent}")
