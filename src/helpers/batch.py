@@ -113,20 +113,29 @@ def render_html(executed: Path, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
-def _validate(data: Path, folder: Path) -> tuple[dict, list[str]]:
-    extract = load_extract(data)  # raises ExtractError listing every problem
+def _validate(
+    data: Path, folder: Path, tables: Path, allow_invalid: bool
+) -> tuple[dict, list[str]]:
+    extract = load_extract(data, allow_invalid=allow_invalid)  # raises, listing every problem
     save_validated(extract, folder)
+    if allow_invalid:  # what was left out, and counts that reconcile
+        extract.excluded.to_csv(tables / "data_quality.csv", index=False, lineterminator="\n")
+        extract.row_counts.to_csv(
+            tables / "data_quality_counts.csv", index=False, lineterminator="\n"
+        )
     return _data_source(extract), list(extract.warnings)
 
 
-def _validate_in_child(data: Path, folder: Path) -> tuple[dict, list[str]]:
+def _validate_in_child(
+    data: Path, folder: Path, tables: Path, allow_invalid: bool = False
+) -> tuple[dict, list[str]]:
     """Validate once, before any notebook runs, and leave a typed copy for the notebooks.
 
     A short-lived child process does it, so that the memory validation needs goes back to the
     system before the kernels start (a large extract would otherwise stay resident here).
     """
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-        return pool.submit(_validate, data, folder).result()
+        return pool.submit(_validate, data, folder, tables, allow_invalid).result()
 
 
 def run_notebook(
@@ -194,6 +203,7 @@ def run_batch(
     strict: bool = False,
     title: str | None = None,
     progress: bool = True,
+    allow_invalid: bool = False,
 ) -> Path:
     """Run ``plan`` (notebook -> parameters) and publish ``<output_dir>/<period>``."""
     data = resolve_data_dir(data_dir).resolve()
@@ -208,7 +218,9 @@ def run_batch(
     outcomes: list[Outcome] = []
     try:
         validated = staging / ".validated-extract"
-        data_source, warnings = _validate_in_child(data, validated)
+        data_source, warnings = _validate_in_child(
+            data, validated, staging / "tables", allow_invalid
+        )
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = [
                 pool.submit(run_notebook, name, params, staging, data_source, validated)
@@ -288,6 +300,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output-dir", default=str(DEFAULT_OUTPUT_DIR))
     parser.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel")
     parser.add_argument("--strict", action="store_true", help="fail on any warning")
+    parser.add_argument(
+        "--allow-invalid",
+        action="store_true",
+        help="leave invalid rows out (listed in tables/data_quality.csv) instead of stopping",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
@@ -306,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             args.strict,
             title,
             progress=os.environ.get("EARLYHELP_NO_PROGRESS") is None,
+            allow_invalid=args.allow_invalid,
         )
     except ExtractError as error:
         print(error, file=sys.stderr)

@@ -116,6 +116,10 @@ class ExtractError(ValueError):
         return (type(self), (self.source, self.problems))
 
 
+EXCLUDED_COLUMNS = ["file", "row", "column", "value", "problem"]
+COUNT_COLUMNS = ["file", "rows_read", "rows_used", "rows_left_out"]
+
+
 @dataclass
 class Extract:
     """A validated extract: typed frames plus where they came from."""
@@ -128,6 +132,10 @@ class Extract:
     sha256: str
     is_synthetic: bool = False
     warnings: list[str] = field(default_factory=list)
+    #: Rows left out as invalid (only with ``allow_invalid``): file, row, column, value, problem.
+    excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXCLUDED_COLUMNS))
+    #: Per file: rows read, rows used, rows left out (read = used + left out).
+    row_counts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COUNT_COLUMNS))
 
 
 # --------------------------------------------------------------------------- reading
@@ -450,8 +458,37 @@ def _check_rules(
 # --------------------------------------------------------------------------- entry point
 
 
-def load_extract(path: str | Path, cats: Categories | None = None) -> Extract:
-    """Read, parse and validate an extract; raise :class:`ExtractError` listing every problem."""
+def _leave_out_invalid_rows(
+    typed: dict[str, pd.DataFrame], labels: dict[str, str], problems: list[Problem]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Drop every row with a problem; return the problems and per-file counts that reconcile."""
+    counts = []
+    for name, frame in typed.items():
+        bad_rows = {p.row for p in problems if p.file == labels[name] and p.row is not None}
+        bad_index = [row - 2 for row in bad_rows if (row - 2) in frame.index]
+        counts.append(
+            {
+                "file": labels[name],
+                "rows_read": len(frame),
+                "rows_used": len(frame) - len(bad_index),
+                "rows_left_out": len(bad_index),
+            }
+        )
+        typed[name] = frame.drop(index=bad_index)
+    excluded = pd.DataFrame(
+        [(p.file, p.row, p.column, p.value, p.message) for p in problems], columns=EXCLUDED_COLUMNS
+    )
+    return excluded, pd.DataFrame(counts, columns=COUNT_COLUMNS)
+
+
+def load_extract(
+    path: str | Path, cats: Categories | None = None, allow_invalid: bool = False
+) -> Extract:
+    """Read, parse and validate an extract; raise :class:`ExtractError` listing every problem.
+
+    With ``allow_invalid``, rows with a problem are left out instead (and listed in
+    ``Extract.excluded``); problems with a whole file (a missing column or file) still raise.
+    """
     path = Path(path)
     cats = cats or categories()
     if not path.exists():
@@ -463,8 +500,9 @@ def load_extract(path: str | Path, cats: Categories | None = None) -> Extract:
     sources = _read_sources(path, warnings)
     problems: list[Problem] = []
     typed: dict[str, pd.DataFrame] = {}
+    labels = {name: file_label(path, name) for name in CONTRACT}
     for name in CONTRACT:
-        label = file_label(path, name)
+        label = labels[name]
         if name not in sources:
             problems.append(Problem(label, None, None, None, "file is missing from the extract"))
             continue
@@ -472,9 +510,17 @@ def load_extract(path: str | Path, cats: Categories | None = None) -> Extract:
         if frame is not None:
             _check_rules(name, label, frame, cats, problems)
             typed[name] = frame
-    if problems:
-        problems.sort(key=lambda p: (p.file, p.row or 0, p.column or ""))
-        raise ExtractError(str(path), problems)
+    problems.sort(key=lambda p: (p.file, p.row or 0, p.column or ""))
+    whole_file = [p for p in problems if p.row is None]
+    if problems and (not allow_invalid or whole_file):
+        raise ExtractError(str(path), whole_file if allow_invalid else problems)
+    excluded, row_counts = _leave_out_invalid_rows(typed, labels, problems)
+    if len(excluded):
+        left_out = int(row_counts["rows_left_out"].sum())
+        warnings.append(
+            f"{left_out} invalid row(s) were left out ({len(excluded)} problem(s)); they are "
+            "listed in tables/data_quality.csv and in each report's data-quality section."
+        )
     episodes = typed["caf_episodes"]
     episodes["caf_level"] = episodes["caf_level"].astype("int64")
     families = typed["families"]
@@ -492,6 +538,8 @@ def load_extract(path: str | Path, cats: Categories | None = None) -> Extract:
         sha256=digest,
         is_synthetic=_manifest_says_synthetic(path, digest),
         warnings=warnings,
+        excluded=excluded,
+        row_counts=row_counts,
     )
 
 
@@ -514,6 +562,8 @@ def save_validated(extract: Extract, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, attribute in _TABLE_ATTRIBUTES.items():
         getattr(extract, attribute).to_parquet(folder / f"{name}.parquet")
+    extract.excluded.astype({"row": "Int64"}).to_parquet(folder / "excluded.parquet")
+    extract.row_counts.to_parquet(folder / "row_counts.parquet")
     manifest = {
         "source": extract.source,
         "sha256": extract.sha256,
@@ -530,4 +580,6 @@ def _load_validated(folder: Path) -> Extract:
         attribute: pd.read_parquet(folder / f"{name}.parquet")
         for name, attribute in _TABLE_ATTRIBUTES.items()
     }
-    return Extract(**tables, **manifest)
+    excluded = pd.read_parquet(folder / "excluded.parquet")
+    row_counts = pd.read_parquet(folder / "row_counts.parquet")
+    return Extract(**tables, **manifest, excluded=excluded, row_counts=row_counts)

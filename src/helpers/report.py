@@ -43,7 +43,39 @@ def data_source_banner(extract: Extract) -> HTML:
     extra = f"<ul>{warnings}</ul>" if warnings else ""
     return HTML(
         f'<div style="border-left:4px solid #0072B2;padding:4px 10px;background:#f3f7fb">'
-        f"{text}{extra}</div>"
+        f"{text}{extra}</div>{data_quality_html(extract)}"
+    )
+
+
+DATA_QUALITY_ROWS_SHOWN = 20
+
+
+def data_quality_html(extract: Extract) -> str:
+    """The report's data-quality section: rows left out as invalid, and counts that reconcile."""
+    if extract.excluded.empty:
+        return ""
+    counts = table_html(
+        extract.row_counts,
+        "Rows read, used and left out, by file",
+        {
+            "file": "File",
+            "rows_read": "Rows read",
+            "rows_used": "Rows used",
+            "rows_left_out": "Rows left out",
+        },
+    ).data
+    shown = extract.excluded.head(DATA_QUALITY_ROWS_SHOWN)
+    rest = len(extract.excluded) - len(shown)
+    more = f"<p>... and {rest} more problem(s) in tables/data_quality.csv.</p>" if rest > 0 else ""
+    problems = table_html(
+        shown.astype({"row": "string"}).fillna(""),
+        "Problems in the rows left out",
+        {"file": "File", "row": "Row", "column": "Column", "value": "Value", "problem": "Problem"},
+    ).data
+    return (
+        '<div style="border-left:4px solid #C00000;padding:4px 10px;margin-top:8px">'
+        "<h3>Data quality</h3><p>These rows of the extract broke its contract and were left out "
+        f"of every figure in this report (--allow-invalid).</p>{counts}{problems}{more}</div>"
     )
 
 
