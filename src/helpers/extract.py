@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -165,13 +166,27 @@ def _read_csv(path: Path, warnings: list[str]) -> pd.DataFrame:
     options = {"dtype": str, "keep_default_na": False, "skip_blank_lines": False}
     try:
         frame = pd.read_csv(path, encoding="utf-8", **options)
-    except UnicodeDecodeError as error:
+    except UnicodeDecodeError:
         warnings.append(
-            f"{path.name} is not UTF-8 (byte {error.start}); it was read as Windows-1252 "
+            f"{path.name} is not UTF-8 ({_first_bad_utf8(path)}); it was read as Windows-1252 "
             "(cp1252). Save it as CSV UTF-8 to silence this warning."
         )
         frame = pd.read_csv(path, encoding="cp1252", **options)
     return _drop_blank_rows(frame)
+
+
+def _first_bad_utf8(path: Path) -> str:
+    """Where the first byte that is not UTF-8 is, as an analyst looks for it: row and offset.
+
+    (pandas' own error counts from the start of a cell, not of the file.)
+    """
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        row = data.count(b"\n", 0, error.start) + 1
+        return f"row {row}, byte {error.start}"
+    return "position unknown"
 
 
 def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -298,6 +313,7 @@ def parse_booleans(values: pd.Series) -> pd.Series:
 def parse_numbers(values: pd.Series, integer: bool) -> pd.Series:
     text = values.astype("string").str.strip().str.replace(r"[£,\s]", "", regex=True)
     numbers = pd.to_numeric(text.replace("", pd.NA), errors="coerce")
+    numbers = numbers.where(np.isfinite(numbers.astype("float64")))  # "inf" is no amount
     if integer:
         whole = numbers.notna() & (numbers % 1 == 0)
         return numbers.where(whole).astype("Int64")
