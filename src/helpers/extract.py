@@ -221,11 +221,6 @@ def _read_sources(path: Path, warnings: list[str]) -> dict[str, pd.DataFrame]:
     )
 
 
-def is_synthetic(path: str | Path) -> bool:
-    """True only for an unmodified synthetic extract: its manifest's hash still matches."""
-    return _manifest_says_synthetic(Path(path), extract_sha256(Path(path)))
-
-
 def _manifest_says_synthetic(path: Path, digest: str) -> bool:
     manifest_path = path / SYNTHETIC_MANIFEST
     if not manifest_path.is_file():
