@@ -386,3 +386,30 @@ def test_criteria_met_counts_true_criteria_per_family():
 def test_criteria_met_accepts_a_list():
     families = pd.DataFrame({"a": [True], "b": [True]})
     assert metrics.criteria_met(families, ["a", "b"]).tolist() == [2]
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        ("2015-09-30", "2015-08-31"),
+        ("2015-09-15", "2015-08-31"),
+        ("2016-03-01", "2016-02-29"),
+        ("2015-01-31", "2014-12-31"),
+    ],
+)
+def test_previous_month_end(day, expected):
+    assert metrics.previous_month_end(day) == pd.Timestamp(expected)
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        ("2015-08-31", "2015-07-31"),
+        ("2016-03-31", "2016-02-29"),
+        ("2015-04-30", "2015-03-31"),
+        ("2016-03-15", "2016-02-15"),
+        ("2015-03-30", "2015-02-28"),
+    ],
+)
+def test_month_earlier(day, expected):
+    assert metrics.month_earlier(day) == pd.Timestamp(expected)

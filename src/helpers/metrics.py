@@ -45,6 +45,18 @@ def open_at(episodes: pd.DataFrame, when: str | pd.Timestamp) -> pd.Series:
     return started & not_ended
 
 
+def previous_month_end(when: str | pd.Timestamp) -> pd.Timestamp:
+    """The last day of the month before the one holding ``when``."""
+    return as_timestamp(when) - pd.offsets.MonthEnd(1)
+
+
+def month_earlier(when: str | pd.Timestamp) -> pd.Timestamp:
+    """The same point a month earlier, for trends: a month end gives the previous month end
+    (31 March -> 28/29 February, 30 April -> 31 March); another day, the same day (clipped)."""
+    day = as_timestamp(when)
+    return previous_month_end(day) if day.is_month_end else day - pd.DateOffset(months=1)
+
+
 def month_of(dates: pd.Series) -> pd.Series:
     """The calendar month of each date (``NaT`` stays missing)."""
     return dates.dt.to_period("M")

@@ -151,12 +151,7 @@ def _outcomes(extract: Extract, cats: Categories, doc: dict) -> Iterable[_Row]:
 
     bench = sections.benchmark(episodes, period_end, cats).set_index("financial_year")
     for label, printed in doc["benchmarking"].items():
-        year = label.split()[-1]  # "Coventry 14/15" -> "14/15"
-        fy = next(
-            fy
-            for fy in bench.index
-            if fy.endswith(year.split("/")[1]) and fy[2:4] == year.split("/")[0]
-        )
+        fy = "20" + label.split()[-1]  # "Coventry 14/15" -> "2014/15"
         for key, column in (
             ("cafs_ended", "cafs_ended"),
             ("pct_action_plan_completed_nfa", "pct_action_plan_completed_nfa"),
