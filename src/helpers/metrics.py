@@ -20,6 +20,10 @@ TIME_OPEN_BANDS: tuple[tuple[str, int, int | None], ...] = (
     ("18+ Months", 18, None),
 )
 TIME_OPEN_BAND_LABELS: tuple[str, ...] = tuple(label for label, _, _ in TIME_OPEN_BANDS)
+#: The bands of episodes open a year (12 completed months) or more.
+BANDS_OF_A_YEAR_OR_MORE: tuple[str, ...] = tuple(
+    label for label, lower, _ in TIME_OPEN_BANDS if lower >= 12
+)
 
 #: The financial year starts on 1 April.
 FINANCIAL_YEAR_START_MONTH = 4

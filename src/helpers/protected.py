@@ -1,0 +1,441 @@
+"""What each report prints, with disclosure control applied when it is published.
+
+One function per notebook gathers every figure its report prints. With ``publish=False`` the
+tables come back as :mod:`helpers.sections` and :mod:`helpers.families` make them; with
+``publish=True`` every count the report prints (in a table, a chart, a sentence or a CSV), and
+every count that follows from two printed ones, goes into one :class:`LinkedCounts` with the
+sums that link them; what :meth:`LinkedCounts.protect` hides is shown as the suppression mark,
+and so is any percentage whose numerator or denominator is hidden.
+
+Money (the budget) and programme settings (targets, payment per family) are not counts of
+people and are never suppressed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from helpers import families as sf
+from helpers import metrics, sections
+from helpers.config import Categories, categories
+from helpers.disclosure import Key, LinkedCounts, policy
+
+
+class _Masker:
+    """Replace hidden counts, and percentages built on them, by the suppression mark."""
+
+    def __init__(self, counts: LinkedCounts, publish: bool):
+        self.hidden = counts.protect() if publish else frozenset()
+        self.mark = policy().mark
+
+    def shown(self, *keys: Key) -> bool:
+        return not any(k in self.hidden for k in keys)
+
+    def value(self, value: object, *keys: Key) -> object:
+        return value if self.shown(*keys) else self.mark
+
+    def column(
+        self, table: pd.DataFrame, column: str, keys: Sequence[tuple[Key, ...]]
+    ) -> pd.DataFrame:
+        """``table[column]`` with row i masked when any of ``keys[i]`` is hidden."""
+        if all(self.shown(*row_keys) for row_keys in keys):
+            return table
+        values = [self.value(v, *ks) for v, ks in zip(table[column], keys, strict=True)]
+        return table.assign(**{column: pd.Series(values, index=table.index, dtype=object)})
+
+
+# --------------------------------------------------------------------------- 1.1
+
+
+@dataclass
+class LeadAgencyFigures:
+    open_table: pd.DataFrame  # by lead agency: episodes, pct
+    held: pd.DataFrame  # local authority / outside it: episodes, pct
+    total: object  # episodes open
+    previous_day: pd.Timestamp
+    previous_non_la_pct: object  # the share outside the LA a month earlier (RAG trend)
+    refusals: pd.DataFrame  # year to date at the previous month end and at the period end
+
+
+def lead_agency_figures(
+    episodes: pd.DataFrame,
+    refusals: pd.DataFrame,
+    snapshot_date: str | pd.Timestamp,
+    refusals_period_end: str | pd.Timestamp,
+    publish: bool = False,
+    cats: Categories | None = None,
+) -> LeadAgencyFigures:
+    """Indicator 1.1: CAFs open by lead agency, held outside the LA, trend, refusals."""
+    cats = cats or categories()
+    day = metrics.as_timestamp(snapshot_date)
+    open_table = sections.open_by_lead_agency(episodes, day, cats)
+    held = sections.held_outside_local_authority(open_table, cats)
+    previous_day = metrics.month_earlier(day)
+    previous = sections.held_outside_local_authority(
+        sections.open_by_lead_agency(episodes, previous_day, cats), cats
+    )
+    period_end = metrics.as_timestamp(refusals_period_end)
+    ends = [metrics.previous_month_end(period_end), period_end]
+    refusals_table = sections.refusals_year_to_date(refusals, ends)
+
+    counts = LinkedCounts()
+    agencies = [
+        counts.add(("agency", a), n)
+        for a, n in zip(open_table["lead_agency"], open_table["episodes"], strict=True)
+    ]
+    total = counts.add(("open",), open_table["episodes"].sum())
+    counts.add_sum(total, agencies)
+    holders = [
+        counts.add(("held_by", h), n)
+        for h, n in zip(held["held_by"], held["episodes"], strict=True)
+    ]
+    counts.add_sum(total, holders)
+    non_la = [("agency", a) for a in open_table["lead_agency"] if a in cats.non_la_agencies]
+    counts.add_sum(holders[0], [k for k in agencies if k not in non_la])
+    counts.add_sum(holders[1], non_la)
+    # The previous month's share is printed; its counts are not, but protect them as if they were.
+    before = [
+        counts.add(("held_by_before", h), n)
+        for h, n in zip(previous["held_by"], previous["episodes"], strict=True)
+    ]
+    before_total = counts.add(("open_before",), previous["episodes"].sum())
+    counts.add_sum(before_total, before)
+    ytd = [counts.add(("refusals_ytd", i), n) for i, n in enumerate(refusals_table["refusals_ytd"])]
+    if metrics.financial_year_start(ends[0]) == metrics.financial_year_start(ends[1]):
+        # The month between two year-to-date totals is a count too, though never printed.
+        in_month = counts.add(
+            ("refusals_in_month",),
+            int(refusals_table["refusals_ytd"].diff().iloc[1]),
+            printed=False,
+        )
+        counts.add_sum(ytd[1], [ytd[0], in_month])
+
+    mask = _Masker(counts, publish)
+    open_table = mask.column(open_table, "episodes", [(k,) for k in agencies])
+    open_table = mask.column(open_table, "pct", [(k, total) for k in agencies])
+    held = mask.column(held, "episodes", [(k,) for k in holders])
+    held = mask.column(held, "pct", [(k, total) for k in holders])
+    return LeadAgencyFigures(
+        open_table=open_table,
+        held=held,
+        total=mask.value(int(counts.values[total]), total),
+        previous_day=previous_day,
+        previous_non_la_pct=mask.value(float(previous["pct"].iloc[1]), before[1], before_total),
+        refusals=mask.column(refusals_table, "refusals_ytd", [(k,) for k in ytd]),
+    )
+
+
+# --------------------------------------------------------------------------- 1.2
+
+
+@dataclass
+class OutcomesFigures:
+    months: pd.PeriodIndex  # the rolling window
+    opened_closed: pd.DataFrame  # month, opened, closed
+    by_month: pd.DataFrame  # month, closure_reason, episodes
+    ytd: pd.DataFrame  # closure_reason, episodes, pct: April to the period end
+    ytd_total: object
+    rates: pd.DataFrame  # month, closed, two percentage rows
+    benchmark: pd.DataFrame  # previous financial year and this year to date
+    last_month_nfa_pct: object  # year to date a month earlier (RAG trend); NaN in April
+
+
+def _span_counts(
+    counts: LinkedCounts,
+    name: str,
+    months: pd.PeriodIndex,
+    reasons: Sequence[str],
+    printed_reasons: Sequence[str],
+    total_printed: bool,
+) -> tuple[dict[str, Key], Key]:
+    """Closures over a span of months by reason, linked to the monthly cells and totals."""
+    reason_keys = {}
+    for reason in reasons:
+        parts = [("closed", m, reason) for m in months]
+        key = counts.add(
+            (name, reason), sum(counts.values[p] for p in parts), reason in printed_reasons
+        )
+        counts.add_sum(key, parts)
+        reason_keys[reason] = key
+    total = counts.add(
+        (name, "total"), sum(counts.values[k] for k in reason_keys.values()), total_printed
+    )
+    counts.add_sum(total, list(reason_keys.values()))
+    counts.add_sum(total, [("closed_total", m) for m in months])
+    return reason_keys, total
+
+
+def outcomes_figures(
+    episodes: pd.DataFrame,
+    period_end: str | pd.Period,
+    rolling_window_months: int,
+    publish: bool = False,
+    cats: Categories | None = None,
+) -> OutcomesFigures:
+    """Indicator 1.2: CAFs opened and closed, why they closed, year to date, benchmark."""
+    cats = cats or categories()
+    end = pd.Period(period_end, freq="M")
+    window = metrics.rolling_months(end, rolling_window_months)
+    this_year = metrics.year_to_date_months(end)
+    last_year = metrics.financial_year_months(this_year[0].year - 1)
+    last_month = metrics.year_to_date_months(end - 1) if end.month != 4 else None
+    reasons = list(cats.closure_reasons)
+    nfa, referral = cats.action_plan_completed_reason, cats.referral_to_social_care_reason
+    every_month = window.union(this_year).union(last_year)
+    if last_month is not None:
+        every_month = every_month.union(last_month)
+    opened_closed = sections.opened_closed_by_month(episodes, window)
+    by_month = sections.outcomes_by_month(episodes, window, cats)
+    ytd = sections.outcomes_year_to_date(episodes, end, cats)
+    rates = sections.outcome_rates_by_month(episodes, window, cats)
+    bench = sections.benchmark(episodes, end, cats)
+    last_month_pct = (
+        sections.outcomes_year_to_date(episodes, end - 1, cats)
+        .set_index("closure_reason")
+        .at[nfa, "pct"]
+        if last_month is not None
+        else float("nan")
+    )
+
+    counts = LinkedCounts()
+    every = sections.outcomes_by_month(episodes, every_month, cats)
+    for row in every.itertuples():
+        counts.add(("closed", row.month, row.closure_reason), row.episodes, row.month in window)
+    for month, group in every.groupby("month", sort=True):
+        total = counts.add(("closed_total", month), group["episodes"].sum(), month in window)
+        counts.add_sum(total, [("closed", month, r) for r in group["closure_reason"]])
+    for row in opened_closed.itertuples():  # opened: no printed sum links them
+        counts.add(("opened", row.month), row.opened)
+    ytd_keys, ytd_total = _span_counts(counts, "ytd", this_year, reasons, reasons, True)
+    # The benchmark prints last year's total and two shares: the counts behind the shares.
+    year_keys, year_total = _span_counts(
+        counts, "last_year", last_year, reasons, [nfa, referral], True
+    )
+    if last_month is not None:
+        trend_keys, trend_total = _span_counts(
+            counts, "ytd_before", last_month, reasons, [nfa], True
+        )
+
+    mask = _Masker(counts, publish)
+    opened_closed = mask.column(opened_closed, "opened", [(("opened", m),) for m in window])
+    opened_closed = mask.column(opened_closed, "closed", [(("closed_total", m),) for m in window])
+    cell_keys = [
+        (("closed", m, r),)
+        for m, r in zip(by_month["month"], by_month["closure_reason"], strict=True)
+    ]
+    by_month = mask.column(by_month, "episodes", cell_keys)
+    ytd = mask.column(ytd, "episodes", [(ytd_keys[r],) for r in ytd["closure_reason"]])
+    ytd = mask.column(ytd, "pct", [(ytd_keys[r], ytd_total) for r in ytd["closure_reason"]])
+    month_totals = [("closed_total", m) for m in rates["month"]]
+    rates = mask.column(rates, "closed", [(k,) for k in month_totals])
+    for column, reason in (
+        ("pct_action_plan_completed_nfa", nfa),
+        ("pct_referral_to_social_care", referral),
+    ):
+        rates = mask.column(
+            rates,
+            column,
+            [(("closed", m, reason), t) for m, t in zip(rates["month"], month_totals, strict=True)],
+        )
+    spans = [(year_keys, year_total), (ytd_keys, ytd_total)]
+    bench = mask.column(bench, "cafs_ended", [(t,) for _, t in spans])
+    for column, reason in (
+        ("pct_action_plan_completed_nfa", nfa),
+        ("pct_referral_to_social_care", referral),
+    ):
+        bench = mask.column(bench, column, [(k[reason], t) for k, t in spans])
+    return OutcomesFigures(
+        months=window,
+        opened_closed=opened_closed,
+        by_month=by_month,
+        ytd=ytd,
+        ytd_total=mask.value(int(counts.values[ytd_total]), ytd_total),
+        rates=rates,
+        benchmark=bench,
+        last_month_nfa_pct=(
+            mask.value(last_month_pct, trend_keys[nfa], trend_total)
+            if last_month is not None
+            else last_month_pct
+        ),
+    )
+
+
+def outcomes_grid(figures: OutcomesFigures, cats: Categories | None = None) -> pd.DataFrame:
+    """The dashboard's outcomes table: reasons by month, year to date, totals and two % rows."""
+    from helpers.plotting import month_label  # presentation only
+
+    cats = cats or categories()
+    wide = figures.by_month.pivot(index="closure_reason", columns="month", values="episodes")
+    wide = wide.loc[list(cats.closure_reasons)]
+    wide.columns = [month_label(m) for m in wide.columns]
+    ytd = figures.ytd.set_index("closure_reason")
+    grid = wide.astype(object)
+    grid["Total (YTD)"] = ytd["episodes"]
+    grid["% (YTD)"] = ytd["pct"]
+    grid.loc["Total"] = [*figures.opened_closed["closed"], figures.ytd_total, 100.0]
+    nfa, referral = cats.action_plan_completed_reason, cats.referral_to_social_care_reason
+    grid.loc["% Action Plan complete NFA"] = [
+        *figures.rates["pct_action_plan_completed_nfa"],
+        ytd.at[nfa, "pct"],
+        "",
+    ]
+    grid.loc["% Referral to Social Care"] = [
+        *figures.rates["pct_referral_to_social_care"],
+        ytd.at[referral, "pct"],
+        "",
+    ]
+
+    def text(value: object, percent: bool) -> str:
+        if isinstance(value, str):
+            return value  # the mark, or blank
+        return f"{value:.1f}%" if percent else f"{int(value):,}"
+
+    rows = {}
+    for label, row in grid.iterrows():
+        percent_row = label.startswith("%")
+        rows[label] = [text(v, percent_row or column == "% (YTD)") for column, v in row.items()]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=grid.columns).reset_index(
+        names="CAF outcomes"
+    )
+
+
+# --------------------------------------------------------------------------- CFF caseload
+
+
+@dataclass
+class TimeOpenFigures:
+    bands: pd.DataFrame  # band, episodes, pct
+    total: object
+    year_or_more: object  # the two longest bands together
+    pct_year_or_more: object
+
+
+def time_open_figures(
+    episodes: pd.DataFrame,
+    snapshot_date: str | pd.Timestamp,
+    lead_agency: str | None = None,
+    publish: bool = False,
+    cats: Categories | None = None,
+) -> TimeOpenFigures:
+    """A lead agency's open episodes by time open, and how many have been open a year or more."""
+    bands = sections.time_open_bands(episodes, snapshot_date, lead_agency, cats)
+    counts = LinkedCounts()
+    keys = [
+        counts.add(("band", b), n) for b, n in zip(bands["band"], bands["episodes"], strict=True)
+    ]
+    total = counts.add(("open",), bands["episodes"].sum())
+    counts.add_sum(total, keys)
+    long_keys = [("band", b) for b in metrics.BANDS_OF_A_YEAR_OR_MORE]
+    year_or_more = counts.add(("year_or_more",), sum(counts.values[k] for k in long_keys))
+    counts.add_sum(year_or_more, long_keys)
+    mask = _Masker(counts, publish)
+    bands = mask.column(bands, "episodes", [(k,) for k in keys])
+    bands = mask.column(bands, "pct", [(k, total) for k in keys])
+    long_count, open_count = counts.values[year_or_more], counts.values[total]
+    return TimeOpenFigures(
+        bands=bands,
+        total=mask.value(open_count, total),
+        year_or_more=mask.value(long_count, year_or_more),
+        pct_year_or_more=mask.value(metrics.pct(long_count, open_count), year_or_more, total),
+    )
+
+
+# --------------------------------------------------------------------------- Strengthening Families
+
+
+@dataclass
+class FamiliesFigures:
+    eligibility: pd.DataFrame  # open and closed families, meeting the criteria, pct
+    criteria: pd.DataFrame  # families meeting the criteria with each problem
+    by_count: pd.DataFrame  # open level-3 families by number of criteria met
+    attached: pd.DataFrame  # attached and claimed by phase and period
+    phase_2_attached: object
+
+
+def families_figures(
+    episodes: pd.DataFrame,
+    families: pd.DataFrame,
+    as_at: str | pd.Timestamp,
+    attachments_as_at: str | pd.Timestamp,
+    publish: bool = False,
+    cats: Categories | None = None,
+) -> FamiliesFigures:
+    """Strengthening Families: who meets the criteria, with which problems; attachments."""
+    cats = cats or categories()
+    eligibility = sf.eligibility_summary(episodes, families, as_at, cats)
+    criteria = sf.criteria_table(episodes, families, as_at, cats)
+    by_count = sf.criteria_count_table(episodes, families, as_at, cats)
+    attached = sf.attachments(families, attachments_as_at)
+
+    counts = LinkedCounts()
+    groups, meeting = [], []
+    for i, row in enumerate(eligibility.itertuples()):
+        group = counts.add(("families", i), row.families)
+        met = counts.add(("meeting", i), row.meeting_criteria)
+        not_met = counts.add(("not_meeting", i), row.families - row.meeting_criteria, printed=False)
+        counts.add_sum(group, [met, not_met])
+        groups.append(group)
+        meeting.append(met)
+    # Families with each problem, and (never printed) the meeting families without it.
+    problem_keys = []
+    for row in criteria.itertuples():
+        key = counts.add(("problem", row.criterion), row.families)
+        without = counts.add(
+            ("without", row.criterion), counts.values[meeting[0]] - row.families, printed=False
+        )
+        counts.add_sum(meeting[0], [key, without])
+        problem_keys.append(key)
+    met_keys = [
+        counts.add(("criteria_met", int(n)), f)
+        for n, f in zip(by_count["criteria_met"], by_count["families"], strict=True)
+    ]
+    counts.add_sum(groups[0], met_keys)
+    eligible = by_count["meets_criteria"].to_numpy()
+    counts.add_sum(meeting[0], [k for k, e in zip(met_keys, eligible, strict=True) if e])
+    counts.add_sum(
+        ("not_meeting", 0), [k for k, e in zip(met_keys, eligible, strict=True) if not e]
+    )
+    attached_keys, claimed_keys = [], []
+    for i, row in enumerate(attached.itertuples()):
+        a = counts.add(("attached", i), row.attached)
+        c = counts.add(("claimed", i), row.claimed)
+        counts.add_sum(
+            a, [c, counts.add(("unclaimed", i), row.attached - row.claimed, printed=False)]
+        )
+        attached_keys.append(a)
+        claimed_keys.append(c)
+    # The last row is all of phase 2: the two periods and (never printed) any attached earlier.
+    for name, keys, column in (
+        ("attached", attached_keys, "attached"),
+        ("claimed", claimed_keys, "claimed"),
+    ):
+        earlier = int(
+            attached[column].iloc[3] - attached[column].iloc[1] - attached[column].iloc[2]
+        )
+        counts.add_sum(
+            keys[3], [keys[1], keys[2], counts.add((name, "earlier"), earlier, printed=False)]
+        )
+
+    mask = _Masker(counts, publish)
+    eligibility = mask.column(eligibility, "families", [(k,) for k in groups])
+    eligibility = mask.column(eligibility, "meeting_criteria", [(k,) for k in meeting])
+    eligibility = mask.column(
+        eligibility, "pct_meeting_criteria", [(m, g) for m, g in zip(meeting, groups, strict=True)]
+    )
+    criteria = mask.column(criteria, "families", [(k,) for k in problem_keys])
+    criteria = mask.column(criteria, "pct", [(k, meeting[0]) for k in problem_keys])
+    by_count = mask.column(by_count, "families", [(k,) for k in met_keys])
+    by_count = mask.column(by_count, "pct", [(k, groups[0]) for k in met_keys])
+    attached = mask.column(attached, "attached", [(k,) for k in attached_keys])
+    attached = mask.column(attached, "claimed", [(k,) for k in claimed_keys])
+    attached = mask.column(attached, "pct_of_target", [(k,) for k in attached_keys])
+    return FamiliesFigures(
+        eligibility=eligibility,
+        criteria=criteria,
+        by_count=by_count,
+        attached=attached,
+        phase_2_attached=mask.value(counts.values[attached_keys[3]], attached_keys[3]),
+    )
