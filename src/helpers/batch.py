@@ -2,11 +2,14 @@
 
     python -m helpers.batch --month 2015-09
     python -m helpers.batch --edition config/editions/2015-10.yaml
+    python -m helpers.batch --edition config/editions/2015-10.yaml --publish
 
 writes ``<output-dir>/<period>/`` with ``notebooks/`` (executed), ``html/`` (code hidden, for
 reviewers) and ``tables/`` (tidy CSVs). The extract is validated before any notebook runs. The
 report is built in a temporary folder and moved into place only when every notebook succeeded,
 so a failed or interrupted run leaves the previous report for that period as it was.
+``--publish`` applies statistical disclosure control to every table and chart and writes
+``<output-dir>/<period>-published/`` (see ``helpers.disclosure``).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from helpers.report import WARNINGS_FILE, resolve_data_dir
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "reports"
+#: Where a ``--publish`` run goes: beside the analysts' edition of the same period.
+PUBLISHED_SUFFIX = "-published"
 KERNEL = "python3"
 
 
@@ -114,12 +119,13 @@ def render_html(executed: Path, target: Path) -> None:
 
 
 def _validate(
-    data: Path, folder: Path, tables: Path, allow_invalid: bool
+    data: Path, folder: Path, tables: Path, allow_invalid: bool, publish: bool = False
 ) -> tuple[dict, list[str]]:
     extract = load_extract(data, allow_invalid=allow_invalid)  # raises, listing every problem
     save_validated(extract, folder)
     if allow_invalid:  # what was left out, and counts that reconcile
-        extract.excluded.to_csv(tables / "data_quality.csv", index=False, lineterminator="\n")
+        if not publish:  # row by row, with values: for the analyst, never for publication
+            extract.excluded.to_csv(tables / "data_quality.csv", index=False, lineterminator="\n")
         extract.row_counts.to_csv(
             tables / "data_quality_counts.csv", index=False, lineterminator="\n"
         )
@@ -127,7 +133,7 @@ def _validate(
 
 
 def _validate_in_child(
-    data: Path, folder: Path, tables: Path, allow_invalid: bool = False
+    data: Path, folder: Path, tables: Path, allow_invalid: bool = False, publish: bool = False
 ) -> tuple[dict, list[str]]:
     """Validate once, before any notebook runs, and leave a typed copy for the notebooks.
 
@@ -135,17 +141,27 @@ def _validate_in_child(
     system before the kernels start (a large extract would otherwise stay resident here).
     """
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-        return pool.submit(_validate, data, folder, tables, allow_invalid).result()
+        return pool.submit(_validate, data, folder, tables, allow_invalid, publish).result()
 
 
 def run_notebook(
-    name: str, params: dict, staging: Path, data_source: dict, data_dir: Path
+    name: str,
+    params: dict,
+    staging: Path,
+    data_source: dict,
+    data_dir: Path,
+    publish: bool = False,
 ) -> Outcome:
     """Execute one notebook into ``staging`` and render its HTML; never raises."""
     started = dt.datetime.now()
     executed = staging / "notebooks" / f"{name}.ipynb"
     tables = staging / "tables"
-    parameters = {"data_dir": str(data_dir), "output_dir": str(tables), **_stringify(params)}
+    parameters = {
+        "data_dir": str(data_dir),
+        "output_dir": str(tables),
+        **_stringify(params),
+        "publish": publish,
+    }
     try:
         papermill.execute_notebook(
             str(NOTEBOOKS_DIR / f"{name}.ipynb"),
@@ -204,8 +220,15 @@ def run_batch(
     title: str | None = None,
     progress: bool = True,
     allow_invalid: bool = False,
+    publish: bool = False,
 ) -> Path:
-    """Run ``plan`` (notebook -> parameters) and publish ``<output_dir>/<period>``."""
+    """Run ``plan`` (notebook -> parameters) and publish ``<output_dir>/<period>``.
+
+    With ``publish``, every notebook applies disclosure control (``helpers.protected``) and the
+    report goes to ``<output_dir>/<period>-published``, beside the analysts' own edition.
+    """
+    if publish:
+        period = f"{period}{PUBLISHED_SUFFIX}"
     data = resolve_data_dir(data_dir).resolve()
     if not data.exists():
         raise FileNotFoundError(f"{data}: no such extract (a folder of CSVs or an .xlsx file)")
@@ -219,11 +242,11 @@ def run_batch(
     try:
         validated = staging / ".validated-extract"
         data_source, warnings = _validate_in_child(
-            data, validated, staging / "tables", allow_invalid
+            data, validated, staging / "tables", allow_invalid, publish
         )
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = [
-                pool.submit(run_notebook, name, params, staging, data_source, validated)
+                pool.submit(run_notebook, name, params, staging, data_source, validated, publish)
                 for name, params in plan.items()
             ]
             bar = tqdm(
@@ -305,6 +328,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="leave invalid rows out (listed in tables/data_quality.csv) instead of stopping",
     )
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="statistical disclosure control: counts of 1-4 and what would reveal them shown "
+        "as [c]; written to <period>-published",
+    )
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
@@ -324,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
             title,
             progress=os.environ.get("EARLYHELP_NO_PROGRESS") is None,
             allow_invalid=args.allow_invalid,
+            publish=args.publish,
         )
     except ExtractError as error:
         print(error, file=sys.stderr)

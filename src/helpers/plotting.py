@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from helpers.disclosure import is_suppressed, policy
 from helpers.rag import rag_colour
 
 # Colour-blind-safe categorical palette (Okabe-Ito), in a fixed order so a category keeps its
@@ -44,13 +45,39 @@ def month_label(month: pd.Period) -> str:
     return month.strftime("%b-%y")
 
 
+SUPPRESSED_COLOUR = "#d9d9d9"
+SUPPRESSED_HATCH = "////"
+
+
+def shown_values(values) -> pd.Series:
+    """Numbers to draw: a suppressed figure becomes NaN (nothing drawn), never its value."""
+    return pd.Series(
+        [float("nan") if is_suppressed(v) else float(v) for v in values], dtype="float64"
+    )
+
+
+def _suppression_footer(source: str, *columns) -> str:
+    """The source line, with what the mark means when a chart shows it."""
+    if any(is_suppressed(v) for column in columns for v in column):
+        from helpers.report import suppression_note  # the wording lives with the tables
+
+        return f"{source}\n{suppression_note()}"
+    return source
+
+
 def add_footer(fig: Figure, source: str) -> None:
     """The source line under every chart."""
     fig.text(0.01, 0.01, source, fontsize=7.5, color="#555555", ha="left", va="bottom")
 
 
+def _footer_room(fig: Figure, source: str) -> float:
+    """The fraction of the figure's height the source lines need at the bottom."""
+    lines = source.count("\n") + 1
+    return 0.05 if lines == 1 else (lines * 7.5 * 1.3 + 8) / (fig.get_figheight() * 72)
+
+
 def finish(fig: Figure, source: str) -> Figure:
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    fig.tight_layout(rect=(0, _footer_room(fig, source), 1, 1))
     add_footer(fig, source)
     return fig
 
@@ -64,17 +91,28 @@ def category_bar_chart(
     xlabel: str = "Episodes",
     single_colour: bool = False,
 ) -> Figure:
-    """Horizontal bars of ``value`` by ``category``, labelled with count and share (``pct``)."""
+    """Horizontal bars of ``value`` by ``category``, labelled with count and share (``pct``).
+
+    A suppressed count gets no bar, only the mark.
+    """
+    source = _suppression_footer(source, table[value])
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(table) + 1.8))
     ordered = table.iloc[::-1]
+    lengths = shown_values(ordered[value])
     if single_colour:  # ordered categories (bands): one colour
         colours = [PALETTE[0]] * len(table)
     else:
         colours = [PALETTE[i % len(PALETTE)] for i in range(len(table))][::-1]
-    bars = ax.barh(ordered[category].astype(str), ordered[value], color=colours)
+    bars = ax.barh(ordered[category].astype(str), lengths.fillna(0), color=colours)
     for bar, count, share in zip(bars, ordered[value], ordered["pct"], strict=True):
+        if is_suppressed(count):
+            label = count
+        elif is_suppressed(share):
+            label = f"{count:,}"
+        else:
+            label = f"{count:,} ({share:.1f}%)"
         ax.annotate(
-            f"{count:,} ({share:.1f}%)",
+            label,
             (bar.get_width(), bar.get_y() + bar.get_height() / 2),
             xytext=(4, 0),
             textcoords="offset points",
@@ -85,29 +123,35 @@ def category_bar_chart(
     ax.set_title(title)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
-    ax.set_xlim(0, ordered[value].max() * 1.22 if len(ordered) else 1)
+    largest = lengths.max() if lengths.notna().any() else 0
+    ax.set_xlim(0, largest * 1.22 if largest > 0 else 1)
     return finish(fig, source)
 
 
 def opened_closed_chart(table: pd.DataFrame, title: str, source: str) -> Figure:
-    """Side-by-side monthly bars of episodes opened and closed."""
+    """Monthly bars of episodes opened and closed, side by side; a suppressed one shows the mark."""
+    source = _suppression_footer(source, table["opened"], table["closed"])
     fig, ax = plt.subplots()
     positions = range(len(table))
     width = 0.4
-    ax.bar(
-        [p - width / 2 for p in positions],
-        table["opened"],
-        width,
-        label="Opened",
-        color=OPENED_COLOUR,
-    )
-    ax.bar(
-        [p + width / 2 for p in positions],
-        table["closed"],
-        width,
-        label="Closed",
-        color=CLOSED_COLOUR,
-    )
+    for offset, column, label, colour in (
+        (-width / 2, "opened", "Opened", OPENED_COLOUR),
+        (width / 2, "closed", "Closed", CLOSED_COLOUR),
+    ):
+        heights = shown_values(table[column])
+        ax.bar([p + offset for p in positions], heights.fillna(0), width, label=label, color=colour)
+        for p, value in zip(positions, table[column], strict=True):
+            if is_suppressed(value):
+                ax.annotate(
+                    value,
+                    (p + offset, 0),
+                    xytext=(0, 2),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                    rotation=90,
+                )
     ax.set_xticks(list(positions), [month_label(m) for m in table["month"]], rotation=45)
     ax.set_ylabel("CAF episodes")
     ax.set_title(title)
@@ -118,21 +162,40 @@ def opened_closed_chart(table: pd.DataFrame, title: str, source: str) -> Figure:
 def outcomes_chart(
     by_month: pd.DataFrame, rates: pd.DataFrame, target: float | None, title: str, source: str
 ) -> Figure:
-    """Closures by reason, stacked by month, with the action-plan-completed share as a line."""
+    """Closures by reason, stacked by month, with the action-plan-completed share as a line.
+
+    Suppressed reasons are not drawn one by one: where the month's total is shown, one hatched
+    block stands for them together (the total less the reasons shown, which the table gives too).
+    """
+    source = _suppression_footer(source, by_month["episodes"], rates["closed"])
     wide = by_month.pivot(index="month", columns="closure_reason", values="episodes")
     wide = wide[by_month["closure_reason"].unique()]
     fig, ax = plt.subplots(figsize=(10, 5.2))
     labels = [month_label(m) for m in wide.index]
-    bottom = pd.Series(0, index=wide.index)
+    bottom = pd.Series(0.0, index=wide.index)
     for i, reason in enumerate(wide.columns):
-        ax.bar(labels, wide[reason], bottom=bottom, label=reason, color=PALETTE[i % len(PALETTE)])
-        bottom = bottom + wide[reason]
+        heights = shown_values(wide[reason]).set_axis(wide.index).fillna(0)
+        ax.bar(labels, heights, bottom=bottom, label=reason, color=PALETTE[i % len(PALETTE)])
+        bottom = bottom + heights
+    totals = shown_values(rates["closed"]).set_axis(wide.index)
+    hidden_together = (totals - bottom).where(wide.map(is_suppressed).any(axis=1))
+    if hidden_together.notna().any():
+        ax.bar(
+            labels,
+            hidden_together.fillna(0),
+            bottom=bottom,
+            label=f"{policy().mark} reasons suppressed, together",
+            color=SUPPRESSED_COLOUR,
+            hatch=SUPPRESSED_HATCH,
+            edgecolor="#888888",
+            linewidth=0,
+        )
     ax.set_ylabel("CAFs closed")
     ax.tick_params(axis="x", rotation=45)
     share = ax.twinx()
     share.plot(
         labels,
-        rates["pct_action_plan_completed_nfa"],
+        shown_values(rates["pct_action_plan_completed_nfa"]),
         color="black",
         marker="o",
         label="% action plan completed (right axis)",
@@ -155,9 +218,7 @@ def outcomes_chart(
     names = ax.get_legend_handles_labels()[1] + share.get_legend_handles_labels()[1]
     ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=3, fontsize=8)
     ax.set_title(title)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
-    add_footer(fig, source)
-    return fig
+    return finish(fig, source)
 
 
 def rag_badge_html(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, display
 
+from helpers.disclosure import is_suppressed, policy
 from helpers.extract import Extract, load_extract
 from helpers.synthetic import SYNTHETIC_DIR
 
@@ -30,7 +31,8 @@ def source_line(extract: Extract) -> str:
     return f"Source: extract {Path(extract.source).name}, sha256 {extract.sha256[:12]}"
 
 
-def data_source_banner(extract: Extract) -> HTML:
+def data_source_banner(extract: Extract, publish: bool = False) -> HTML:
+    """Which data the report came from, its warnings, data quality, and disclosure control."""
     if extract.is_synthetic:
         text = (
             "<b>Synthetic data.</b> These figures come from the committed synthetic extract, "
@@ -41,17 +43,24 @@ def data_source_banner(extract: Extract) -> HTML:
         text = f"Extract: <code>{Path(extract.source).name}</code>"
     warnings = "".join(f"<li>{w}</li>" for w in extract.warnings)
     extra = f"<ul>{warnings}</ul>" if warnings else ""
+    if publish:
+        extra += (
+            f"<p><b>Published with statistical disclosure control.</b> {suppression_note()}</p>"
+        )
     return HTML(
         f'<div style="border-left:4px solid #0072B2;padding:4px 10px;background:#f3f7fb">'
-        f"{text}{extra}</div>{data_quality_html(extract)}"
+        f"{text}{extra}</div>{data_quality_html(extract, publish)}"
     )
 
 
 DATA_QUALITY_ROWS_SHOWN = 20
 
 
-def data_quality_html(extract: Extract) -> str:
-    """The report's data-quality section: rows left out as invalid, and counts that reconcile."""
+def data_quality_html(extract: Extract, publish: bool = False) -> str:
+    """The report's data-quality section: rows left out as invalid, and counts that reconcile.
+
+    A published report gives the counts only: the rows themselves carry ids and values.
+    """
     if extract.excluded.empty:
         return ""
     counts = table_html(
@@ -64,6 +73,12 @@ def data_quality_html(extract: Extract) -> str:
             "rows_left_out": "Rows left out",
         },
     ).data
+    if publish:
+        return (
+            '<div style="border-left:4px solid #C00000;padding:4px 10px;margin-top:8px">'
+            "<h3>Data quality</h3><p>Rows of the extract that broke its contract were left out "
+            f"of every figure in this report (--allow-invalid).</p>{counts}</div>"
+        )
     shown = extract.excluded.head(DATA_QUALITY_ROWS_SHOWN)
     rest = len(extract.excluded) - len(shown)
     more = f"<p>... and {rest} more problem(s) in tables/data_quality.csv.</p>" if rest > 0 else ""
@@ -80,6 +95,10 @@ def data_quality_html(extract: Extract) -> str:
 
 
 def _format(column: str, series: pd.Series):
+    if series.map(is_suppressed).any():  # suppressed figures among numbers: mark passes through
+        shown = pd.Series([v for v in series if not is_suppressed(v)], dtype=object)
+        number = _format(column, pd.Series(shown.tolist()) if len(shown) else pd.Series([0]))
+        return lambda v: v if is_suppressed(v) else (number(v) if number else v)
     if column.startswith(PCT_COLUMNS_PREFIX):
         return lambda v: "" if pd.isna(v) else f"{v:.1f}%"
     if pd.api.types.is_integer_dtype(series):
@@ -89,6 +108,19 @@ def _format(column: str, series: pd.Series):
     if pd.api.types.is_float_dtype(series):
         return lambda v: "" if pd.isna(v) else f"{v:,.0f}"
     return None
+
+
+def suppression_note() -> str:
+    """What the suppression mark means, under every table or chart that shows it."""
+    rules = policy()
+    return (
+        f"{rules.mark} confidential: a count from 1 to {rules.largest_suppressed_count}, or a "
+        "figure hidden so that such a count cannot be worked out from the totals."
+    )
+
+
+def _has_mark(table: pd.DataFrame) -> bool:
+    return bool(table.map(is_suppressed).to_numpy().any()) if len(table) else False
 
 
 def long_date(day) -> str:
@@ -107,7 +139,7 @@ def table_html(
     """
     # A deterministic id per table (nbval compares re-runs), distinct per table on a page so
     # that one table's cell styles do not apply to another's.
-    key = f"{caption}|{list(table.columns)}|{table.shape}|{table.head(3).to_json()}"
+    key = f"{caption}|{list(table.columns)}|{table.shape}|{table.head(3).astype(str).to_json()}"
     styler = table.style.hide(axis="index").set_uuid(hashlib.sha1(key.encode()).hexdigest()[:10])
     # Alignment is set cell by cell: a table-wide td rule would outrank it.
     number_columns, text_columns = [], []
@@ -131,7 +163,10 @@ def table_html(
             {"selector": "td", "props": "padding:3px 8px"},
         ]
     )
-    return HTML(styler.to_html())
+    note = (
+        f'<p style="font-size:85%;color:#555">{suppression_note()}</p>' if _has_mark(table) else ""
+    )
+    return HTML(styler.to_html() + note)
 
 
 def show_table(
