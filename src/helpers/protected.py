@@ -28,6 +28,7 @@ class _Masker:
     """Replace hidden counts, and percentages built on them, by the suppression mark."""
 
     def __init__(self, counts: LinkedCounts, publish: bool):
+        self.counts = counts
         self.hidden = counts.protect() if publish else frozenset()
         self.mark = policy().mark
 
@@ -58,6 +59,8 @@ class LeadAgencyFigures:
     previous_day: pd.Timestamp
     previous_non_la_pct: object  # the share outside the LA a month earlier (RAG trend)
     refusals: pd.DataFrame  # year to date at the previous month end and at the period end
+    counts: LinkedCounts  # every printed count and the sums linking them
+    hidden: frozenset  # the keys suppressed (empty unless published)
 
 
 def lead_agency_figures(
@@ -125,6 +128,8 @@ def lead_agency_figures(
         previous_day=previous_day,
         previous_non_la_pct=mask.value(float(previous["pct"].iloc[1]), before[1], before_total),
         refusals=mask.column(refusals_table, "refusals_ytd", [(k,) for k in ytd]),
+        counts=mask.counts,
+        hidden=mask.hidden,
     )
 
 
@@ -141,6 +146,8 @@ class OutcomesFigures:
     rates: pd.DataFrame  # month, closed, two percentage rows
     benchmark: pd.DataFrame  # previous financial year and this year to date
     last_month_nfa_pct: object  # year to date a month earlier (RAG trend); NaN in April
+    counts: LinkedCounts  # every printed count and the sums linking them
+    hidden: frozenset  # the keys suppressed (empty unless published)
 
 
 def _span_counts(
@@ -260,6 +267,8 @@ def outcomes_figures(
             if last_month is not None
             else last_month_pct
         ),
+        counts=mask.counts,
+        hidden=mask.hidden,
     )
 
 
@@ -270,34 +279,29 @@ def outcomes_grid(figures: OutcomesFigures, cats: Categories | None = None) -> p
     cats = cats or categories()
     wide = figures.by_month.pivot(index="closure_reason", columns="month", values="episodes")
     wide = wide.loc[list(cats.closure_reasons)]
-    wide.columns = [month_label(m) for m in wide.columns]
     ytd = figures.ytd.set_index("closure_reason")
-    grid = wide.astype(object)
-    grid["Total (YTD)"] = ytd["episodes"]
-    grid["% (YTD)"] = ytd["pct"]
-    grid.loc["Total"] = [*figures.opened_closed["closed"], figures.ytd_total, 100.0]
     nfa, referral = cats.action_plan_completed_reason, cats.referral_to_social_care_reason
-    grid.loc["% Action Plan complete NFA"] = [
-        *figures.rates["pct_action_plan_completed_nfa"],
-        ytd.at[nfa, "pct"],
-        "",
-    ]
-    grid.loc["% Referral to Social Care"] = [
-        *figures.rates["pct_referral_to_social_care"],
-        ytd.at[referral, "pct"],
-        "",
-    ]
 
-    def text(value: object, percent: bool) -> str:
-        if isinstance(value, str):
-            return value  # the mark, or blank
-        return f"{value:.1f}%" if percent else f"{int(value):,}"
+    def count(value: object) -> str:
+        return value if isinstance(value, str) else f"{int(value):,}"
 
-    rows = {}
-    for label, row in grid.iterrows():
-        percent_row = label.startswith("%")
-        rows[label] = [text(v, percent_row or column == "% (YTD)") for column, v in row.items()]
-    return pd.DataFrame.from_dict(rows, orient="index", columns=grid.columns).reset_index(
+    def share(value: object) -> str:
+        return value if isinstance(value, str) else f"{value:.1f}%"
+
+    rows = {
+        reason: [*map(count, wide.loc[reason]), count(ytd.at[reason, "episodes"])]
+        + [share(ytd.at[reason, "pct"])]
+        for reason in wide.index
+    }
+    rows["Total"] = [*map(count, figures.opened_closed["closed"]), count(figures.ytd_total)]
+    rows["Total"] += [share(100.0)]
+    for label, column, reason in (
+        ("% Action Plan complete NFA", "pct_action_plan_completed_nfa", nfa),
+        ("% Referral to Social Care", "pct_referral_to_social_care", referral),
+    ):
+        rows[label] = [*map(share, figures.rates[column]), share(ytd.at[reason, "pct"]), ""]
+    columns = [month_label(m) for m in wide.columns] + ["Total (YTD)", "% (YTD)"]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=columns).reset_index(
         names="CAF outcomes"
     )
 
@@ -311,6 +315,8 @@ class TimeOpenFigures:
     total: object
     year_or_more: object  # the two longest bands together
     pct_year_or_more: object
+    counts: LinkedCounts  # every printed count and the sums linking them
+    hidden: frozenset  # the keys suppressed (empty unless published)
 
 
 def time_open_figures(
@@ -340,6 +346,8 @@ def time_open_figures(
         total=mask.value(open_count, total),
         year_or_more=mask.value(long_count, year_or_more),
         pct_year_or_more=mask.value(metrics.pct(long_count, open_count), year_or_more, total),
+        counts=mask.counts,
+        hidden=mask.hidden,
     )
 
 
@@ -353,6 +361,8 @@ class FamiliesFigures:
     by_count: pd.DataFrame  # open level-3 families by number of criteria met
     attached: pd.DataFrame  # attached and claimed by phase and period
     phase_2_attached: object
+    counts: LinkedCounts  # every printed count and the sums linking them
+    hidden: frozenset  # the keys suppressed (empty unless published)
 
 
 def families_figures(
@@ -438,4 +448,6 @@ def families_figures(
         by_count=by_count,
         attached=attached,
         phase_2_attached=mask.value(counts.values[attached_keys[3]], attached_keys[3]),
+        counts=mask.counts,
+        hidden=mask.hidden,
     )
