@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from helpers.disclosure import is_suppressed, policy
-from helpers.rag import rag_colour
+from helpers.rag import NOT_PUBLISHED, Indicator, rag_colour, rag_status, trend
 
 # Colour-blind-safe categorical palette (Okabe-Ito), in a fixed order so a category keeps its
 # colour from chart to chart.
@@ -226,11 +226,30 @@ def rag_badge_html(
 ) -> str:
     """A RAG status box for the rendered report, in the published colours."""
     colour = rag_colour(status)
-    text = "#000000" if status == "Amber" else "#FFFFFF"
+    text = "#000000" if status == "Amber" else "#FFFFFF"  # contrast on the status colour
     return (
         f'<div style="display:flex;gap:12px;align-items:center;font-family:sans-serif">'
         f'<div style="background:{colour};color:{text};padding:10px 16px;border-radius:4px;'
         f'font-weight:bold;font-size:16px">{status}</div>'
         f"<div><b>{key} {title}</b><br>{measure}: <b>{value}</b><br>"
         f"Trend: {trend_arrow} {trend_words} (up arrow is good)</div></div>"
+    )
+
+
+def indicator_badge_html(ind: Indicator, value: object, previous: object) -> str:
+    """The RAG box for an indicator's percentage against last month's (either may be hidden)."""
+    if is_suppressed(value):
+        return rag_badge_html(
+            ind.key, ind.title, NOT_PUBLISHED, "–", "not published", ind.measure, value
+        )
+    earlier = float("nan") if is_suppressed(previous) else float(previous)
+    direction = trend(float(value), earlier, ind)
+    return rag_badge_html(
+        ind.key,
+        ind.title,
+        rag_status(float(value), ind),
+        direction.arrow,
+        direction.words,
+        ind.measure,
+        f"{float(value):.1f}%",
     )

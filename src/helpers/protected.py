@@ -361,6 +361,8 @@ class FamiliesFigures:
     by_count: pd.DataFrame  # open level-3 families by number of criteria met
     attached: pd.DataFrame  # attached and claimed by phase and period
     phase_2_attached: object
+    phase_2_pct_of_target: object  # of the families to be claimed for in 2015/16
+    phase_2_pct_of_programme: object  # of the families over the five years
     counts: LinkedCounts  # every printed count and the sums linking them
     hidden: frozenset  # the keys suppressed (empty unless published)
 
@@ -442,12 +444,20 @@ def families_figures(
     attached = mask.column(attached, "attached", [(k,) for k in attached_keys])
     attached = mask.column(attached, "claimed", [(k,) for k in claimed_keys])
     attached = mask.column(attached, "pct_of_target", [(k,) for k in attached_keys])
+    prog = sf.programme()
+    phase_2 = counts.values[attached_keys[3]]
     return FamiliesFigures(
         eligibility=eligibility,
         criteria=criteria,
         by_count=by_count,
         attached=attached,
-        phase_2_attached=mask.value(counts.values[attached_keys[3]], attached_keys[3]),
+        phase_2_attached=mask.value(phase_2, attached_keys[3]),
+        phase_2_pct_of_target=mask.value(
+            metrics.pct(phase_2, prog.target_families_2015_16), attached_keys[3]
+        ),
+        phase_2_pct_of_programme=mask.value(
+            metrics.pct(phase_2, prog.families_over_five_years), attached_keys[3]
+        ),
         counts=mask.counts,
         hidden=mask.hidden,
     )

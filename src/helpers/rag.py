@@ -30,7 +30,14 @@ def indicator(key: str) -> Indicator:
     return Indicator(key=key, **raw)
 
 
+#: The status of an indicator whose value is suppressed in a published report.
+NOT_PUBLISHED = "Not published"
+NOT_PUBLISHED_COLOUR = "#7F7F7F"
+
+
 def rag_colour(status: str) -> str:
+    if status == NOT_PUBLISHED:
+        return NOT_PUBLISHED_COLOUR
     return rag_config()["colours"][status]
 
 
@@ -73,3 +80,11 @@ def trend(current: float, previous: float | None, ind: Indicator) -> Trend:
         return Trend("level", None)
     direction = "up" if current > previous else "down"
     return Trend(direction, (direction == "up") == ind.higher_is_better)
+
+
+def gap_to_target(value: object, ind: Indicator) -> str:
+    """`` (4.2 points below it)``: how far a percentage is from the target; blank if hidden."""
+    if ind.target is None or isinstance(value, str):  # a suppressed value gives no gap
+        return ""
+    gap = ind.target - float(value)
+    return f" ({abs(gap):.1f} points {'below' if gap > 0 else 'above'} it)"

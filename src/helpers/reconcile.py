@@ -3,6 +3,8 @@
 A figure agrees when the recomputed value, rounded to the precision the report printed it at,
 equals the printed value. Figures the extract cannot speak to (population, the previous
 month's share that was never printed) are listed as ``not comparable`` rather than dropped.
+With ``publish``, figures are recomputed through :mod:`helpers.protected`, as the other reports
+print them: a figure suppressed there is ``suppressed`` here, and its value is not shown.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from helpers import families as sf
-from helpers import metrics, sections
+from helpers import metrics, protected, sections
 from helpers.config import Categories, categories
+from helpers.disclosure import is_suppressed
 from helpers.extract import Extract
 from helpers.published import published_figures
 from helpers.rag import indicator, rag_status
@@ -40,6 +43,8 @@ def _decimals(value: object) -> int:
 def _status(row: _Row) -> str:
     if row.recomputed is None:
         return "not comparable"
+    if is_suppressed(row.recomputed):
+        return "suppressed"
     if isinstance(row.published, str):
         return "agrees" if row.published == row.recomputed else "disagrees"
     decimals = row.decimals if row.decimals is not None else _decimals(row.published)
@@ -53,22 +58,31 @@ def _status(row: _Row) -> str:
     return "agrees" if abs(rounded - float(row.published)) < 1e-9 else "disagrees"
 
 
-def _dashboard(extract: Extract, cats: Categories) -> Iterable[_Row]:
+def _count(value: object) -> object:
+    return value if is_suppressed(value) else int(value)
+
+
+def _share(value: object) -> object:
+    return value if is_suppressed(value) else float(value)
+
+
+def _dashboard(extract: Extract, cats: Categories, publish: bool) -> Iterable[_Row]:
     doc = published_figures()["dashboard_2015_10"]
-    episodes = extract.episodes
     a11 = doc["indicator_1_1_open_by_lead_agency"]
     section = "1.1 CAFs open by lead agency (Aug-15)"
-    table = sections.open_by_lead_agency(episodes, a11["snapshot"], cats).set_index("lead_agency")
+    figures = protected.lead_agency_figures(
+        extract.episodes, extract.refusals, a11["snapshot"], "2015-09-30", publish, cats
+    )
+    table = figures.open_table.set_index("lead_agency")
     for agency, (count, share) in a11["rows"].items():
-        yield _Row(section, f"{agency}: count", count, int(table.at[agency, "episodes"]))
-        yield _Row(section, f"{agency}: %", share, float(table.at[agency, "pct"]))
-    total = int(table["episodes"].sum())
-    yield _Row(section, "Total: count", a11["total"][0], total)
-    held = sections.held_outside_local_authority(table.reset_index(), cats).set_index("held_by")
+        yield _Row(section, f"{agency}: count", count, _count(table.at[agency, "episodes"]))
+        yield _Row(section, f"{agency}: %", share, _share(table.at[agency, "pct"]))
+    yield _Row(section, "Total: count", a11["total"][0], _count(figures.total))
+    held = figures.held.set_index("held_by")
     non_la = held.loc["Outside the local authority"]
-    yield _Row(section, "Number non-LA", a11["non_la"][0], int(non_la["episodes"]))
-    yield _Row(section, "% non-LA", a11["non_la"][1], float(non_la["pct"]))
-    la_share = float(held.at["Local authority", "pct"])
+    yield _Row(section, "Number non-LA", a11["non_la"][0], _count(non_la["episodes"]))
+    yield _Row(section, "% non-LA", a11["non_la"][1], _share(non_la["pct"]))
+    la_share = _share(held.at["Local authority", "pct"])
     yield _Row(
         section,
         "Commentary: share held by the LA 'around 74%'",
@@ -84,49 +98,44 @@ def _dashboard(extract: Extract, cats: Categories) -> Iterable[_Row]:
         None,
         note="the previous month's counts were not printed",
     )
-    yield _Row(section, "RAG status", a11["status"], _rag_1_1(float(non_la["pct"])))
+    yield _Row(section, "RAG status", a11["status"], _rag(_share(non_la["pct"]), "1.1"))
 
-    refusals = sections.refusals_year_to_date(
-        extract.refusals, ["2015-08-31", "2015-09-30"]
-    ).set_index("period_end")["refusals_ytd"]
+    refusals = figures.refusals.set_index("period_end")["refusals_ytd"]
     for key, day in (("ytd_to_2015-08-31", "2015-08-31"), ("ytd_to_2015-09-30", "2015-09-30")):
         yield _Row(
             "1.1 CAF refusals",
             f"Refusals year to date to {day}",
             doc["refusals"][key],
-            int(refusals.loc[pd.Timestamp(day)]),
+            _count(refusals.loc[pd.Timestamp(day)]),
         )
 
-    yield from _outcomes(extract, cats, doc)
+    yield from _outcomes(extract, cats, doc, publish)
 
 
-def _rag_1_1(non_la_pct: float) -> str:
-    return rag_status(non_la_pct, indicator("1.1"))
+def _rag(value: object, key: str) -> object:
+    return value if is_suppressed(value) else rag_status(value, indicator(key))
 
 
-def _outcomes(extract: Extract, cats: Categories, doc: dict) -> Iterable[_Row]:
-    episodes = extract.episodes
+def _outcomes(extract: Extract, cats: Categories, doc: dict, publish: bool) -> Iterable[_Row]:
     a12 = doc["indicator_1_2_outcomes"]
     months = pd.PeriodIndex([pd.Period(str(m), freq="M") for m in a12["months"]])
     section = "1.2 CAF outcomes (rolling 13 months)"
-    by_month = sections.outcomes_by_month(episodes, months, cats).set_index(
-        ["month", "closure_reason"]
-    )["episodes"]
-    period_end = months[-1]
-    ytd = sections.outcomes_year_to_date(episodes, period_end, cats).set_index("closure_reason")
+    figures = protected.outcomes_figures(extract.episodes, months[-1], len(months), publish, cats)
+    by_month = figures.by_month.set_index(["month", "closure_reason"])["episodes"]
+    ytd = figures.ytd.set_index("closure_reason")
     for reason, (monthly, (ytd_count, ytd_pct)) in a12["rows"].items():
         for month, printed in zip(months, monthly, strict=True):
             label = f"{reason}: {month.strftime('%b-%y')}"
-            yield _Row(section, label, printed, int(by_month.loc[(month, reason)]))
-        yield _Row(section, f"{reason}: Total (YTD)", ytd_count, int(ytd.at[reason, "episodes"]))
-        yield _Row(section, f"{reason}: % (YTD)", ytd_pct, float(ytd.at[reason, "pct"]))
-    totals = by_month.groupby(level="month").sum()
+            yield _Row(section, label, printed, _count(by_month.loc[(month, reason)]))
+        yield _Row(section, f"{reason}: Total (YTD)", ytd_count, _count(ytd.at[reason, "episodes"]))
+        yield _Row(section, f"{reason}: % (YTD)", ytd_pct, _share(ytd.at[reason, "pct"]))
+    totals = figures.opened_closed.set_index("month")["closed"]
     for month, printed in zip(months, a12["total"][0], strict=True):
-        yield _Row(section, f"Total: {month.strftime('%b-%y')}", printed, int(totals.loc[month]))
-    yield _Row(section, "Total: Total (YTD)", a12["total"][1][0], int(ytd["episodes"].sum()))
-    rates = sections.outcome_rates_by_month(episodes, months, cats).set_index("month")
-    ytd_nfa = float(ytd.at[cats.action_plan_completed_reason, "pct"])
-    ytd_ref = float(ytd.at[cats.referral_to_social_care_reason, "pct"])
+        yield _Row(section, f"Total: {month.strftime('%b-%y')}", printed, _count(totals.loc[month]))
+    yield _Row(section, "Total: Total (YTD)", a12["total"][1][0], _count(figures.ytd_total))
+    rates = figures.rates.set_index("month")
+    ytd_nfa = _share(ytd.at[cats.action_plan_completed_reason, "pct"])
+    ytd_ref = _share(ytd.at[cats.referral_to_social_care_reason, "pct"])
     for column, printed_row, ytd_value in (
         ("pct_action_plan_completed_nfa", a12["pct_action_plan_completed_nfa"], ytd_nfa),
         ("pct_referral_to_social_care", a12["pct_referral_to_social_care"], ytd_ref),
@@ -137,7 +146,7 @@ def _outcomes(extract: Extract, cats: Categories, doc: dict) -> Iterable[_Row]:
                 section,
                 f"{name}: {month.strftime('%b-%y')}",
                 printed,
-                float(rates.at[month, column]),
+                _share(rates.at[month, column]),
             )
         yield _Row(section, f"{name}: YTD", printed_row[-1], ytd_value)
     ind = indicator("1.2")
@@ -147,9 +156,9 @@ def _outcomes(extract: Extract, cats: Categories, doc: dict) -> Iterable[_Row]:
         a12["target_pct_action_plan_completed_nfa"],
         ind.target,
     )
-    yield _Row(section, "RAG status", a12["status"], rag_status(ytd_nfa, ind))
+    yield _Row(section, "RAG status", a12["status"], _rag(ytd_nfa, "1.2"))
 
-    bench = sections.benchmark(episodes, period_end, cats).set_index("financial_year")
+    bench = figures.benchmark.set_index("financial_year")
     for label, printed in doc["benchmarking"].items():
         fy = "20" + label.split()[-1]  # "Coventry 14/15" -> "2014/15"
         for key, column in (
@@ -160,56 +169,62 @@ def _outcomes(extract: Extract, cats: Categories, doc: dict) -> Iterable[_Row]:
             yield _Row("1.2 Benchmarking", f"{label}: {key}", printed[key], bench.at[fy, column])
 
 
-def _strengthening_families(extract: Extract, cats: Categories) -> Iterable[_Row]:
+def _strengthening_families(extract: Extract, cats: Categories, publish: bool) -> Iterable[_Row]:
     doc = published_figures()["strengthening_families_phase_2"]
     prog = sf.programme()
     section = "Strengthening Families phase 2"
     as_at = "2015-08-31"
-    eligibility = sf.eligibility_summary(extract.episodes, extract.families, as_at, cats)
-    eligibility = eligibility["meeting_criteria"]  # open at level 3, then closed since
+    figures = protected.families_figures(
+        extract.episodes, extract.families, as_at, prog.target_date_2015_16, publish, cats
+    )
+    eligibility = figures.eligibility["meeting_criteria"]  # open at level 3, then closed since
     yield _Row(
         section,
         "Families open at level 3 to CFF meeting the criteria",
         doc["open_level_3_meeting_criteria"],
-        int(eligibility.iloc[0]),
+        _count(eligibility.iloc[0]),
         note=f"as at {as_at}, the dashboard's snapshot for open cases",
     )
     yield _Row(
         section,
         "Closed since 1 January 2015 meeting the criteria",
         doc["closed_since_2015-01-01_meeting_criteria"],
-        int(eligibility.iloc[1]),
+        _count(eligibility.iloc[1]),
         note=f"families with no open level-3 CFF episode at {as_at}",
     )
-    attached = sf.attachments(extract.families, prog.target_date_2015_16).set_index("group")
-    rows = attached["attached"]
+    rows = figures.attached.set_index("group")["attached"]
     yield _Row(
         section,
         "Phase 1 families remaining",
         doc["phase_1_remaining"]["families"],
-        int(rows.iloc[0]),
+        _count(rows.iloc[0]),
     )
     yield _Row(
         section,
         "Phase 2 families attached early",
         doc["phase_2_early_families"]["families"],
-        int(rows.iloc[1]),
+        _count(rows.iloc[1]),
     )
     yield _Row(
         section,
         "Phase 2 early families as % of 3,130",
         doc["phase_2_early_families"]["pct"],
-        metrics.pct(int(rows.iloc[1]), prog.families_over_five_years),
+        rows.iloc[1]
+        if is_suppressed(rows.iloc[1])
+        else metrics.pct(int(rows.iloc[1]), prog.families_over_five_years),
         decimals=0,
     )
     yield _Row(
-        section, "Further families in 2015/16", doc["further_families_2015_16"], int(rows.iloc[2])
+        section,
+        "Further families in 2015/16",
+        doc["further_families_2015_16"],
+        _count(rows.iloc[2]),
     )
     yield _Row(
         section,
         "Families attached by 31 March 2016 (target 688)",
         doc["target_claimed_by_2016-03-31"],
-        int(rows.iloc[3]),
+        _count(rows.iloc[3]),
     )
     yield _Row(
         section,
@@ -234,15 +249,19 @@ def _strengthening_families(extract: Extract, cats: Categories) -> Iterable[_Row
     )
 
 
-def _cff_report(extract: Extract, cats: Categories) -> Iterable[_Row]:
+def _cff_report(extract: Extract, cats: Categories, publish: bool) -> Iterable[_Row]:
     doc = published_figures()["cff_report_2016_03"]
     section = "CFF caseload by time open (11 Jan 2016)"
-    bands = sections.time_open_bands(extract.episodes, doc["open_episodes_snapshot"], cats=cats)
-    bands = bands.set_index("band")
-    yield _Row(section, "Episodes open", doc["open_episodes_total"], int(bands["episodes"].sum()))
+    figures = protected.time_open_figures(
+        extract.episodes, doc["open_episodes_snapshot"], None, publish, cats
+    )
+    bands = figures.bands.set_index("band")
+    yield _Row(section, "Episodes open", doc["open_episodes_total"], _count(figures.total))
     for band, (count, share) in doc["time_open_bands"].items():
-        yield _Row(section, f"{band}: episodes", count, int(bands.at[band, "episodes"]))
-        yield _Row(section, f"{band}: % case load", share, float(bands.at[band, "pct"]), decimals=0)
+        yield _Row(section, f"{band}: episodes", count, _count(bands.at[band, "episodes"]))
+        yield _Row(
+            section, f"{band}: % case load", share, _share(bands.at[band, "pct"]), decimals=0
+        )
     budget = sections.budget_table(extract.budget).set_index("line")
     for line, (spend, income, net) in doc["budget_2015_16_forecast_q3"].items():
         if line == "Total":
@@ -265,7 +284,10 @@ def _cff_report(extract: Extract, cats: Categories) -> Iterable[_Row]:
 
 
 def reconciliation_table(
-    extract: Extract, documents: Iterable[str] = DOCUMENTS, cats: Categories | None = None
+    extract: Extract,
+    documents: Iterable[str] = DOCUMENTS,
+    cats: Categories | None = None,
+    publish: bool = False,
 ) -> pd.DataFrame:
     """One row per published figure: published, recomputed, and whether they agree."""
     cats = cats or categories()
@@ -276,7 +298,7 @@ def reconciliation_table(
     }
     rows = []
     for document in documents:
-        for row in builders[document](extract, cats):
+        for row in builders[document](extract, cats, publish):
             status = _status(row)
             rows.append(
                 {

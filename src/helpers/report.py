@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -119,8 +120,33 @@ def suppression_note() -> str:
     )
 
 
+_NUMBER_TEXT = re.compile(r"^-?[\d,]+(\.\d+)?%?$")
+
+
+def _reads_as_numbers(series: pd.Series) -> bool:
+    """Text that is all numbers, percentages, marks or blanks: aligned as numbers."""
+    if series.dtype != object:
+        return False
+    texts = [v for v in series if isinstance(v, str) and v and not is_suppressed(v)]
+    return (
+        bool(texts)
+        and all(_NUMBER_TEXT.match(v) for v in texts)
+        and all(isinstance(v, str) for v in series)
+    )
+
+
 def _has_mark(table: pd.DataFrame) -> bool:
     return bool(table.map(is_suppressed).to_numpy().any()) if len(table) else False
+
+
+def number(value: object) -> str:
+    """A count for a sentence: ``1,887``, or the suppression mark."""
+    return value if is_suppressed(value) else f"{int(value):,}"
+
+
+def percent(value: object) -> str:
+    """A percentage for a sentence: ``25.0%``, or the suppression mark."""
+    return value if is_suppressed(value) else f"{float(value):.1f}%"
 
 
 def long_date(day) -> str:
@@ -147,7 +173,11 @@ def table_html(
         formatter = _format(str(column), table[column])
         if formatter is not None:
             styler = styler.format(formatter, subset=[column])
-        is_number = formatter is not None or pd.api.types.is_numeric_dtype(table[column])
+        is_number = (
+            formatter is not None
+            or pd.api.types.is_numeric_dtype(table[column])
+            or _reads_as_numbers(table[column])
+        )
         (number_columns if is_number else text_columns).append(column)
     for columns, align in ((number_columns, "right"), (text_columns, "left")):
         if columns:
