@@ -162,3 +162,31 @@ def test_a_small_band_hides_its_partner_and_the_year_or_more_sum(extract):
     assert bands.at["12-18 Months", "episodes"] == MARK  # else 'a year or more' gives it away
     assert figures.year_or_more == 99 and figures.pct_year_or_more != MARK
     _assert_safe(figures)
+
+
+# --------------------------------------------------------------------------- presentation
+
+
+def test_sentences_and_badges_print_the_mark_not_a_value():
+    from helpers.plotting import indicator_badge_html
+    from helpers.rag import gap_to_target, indicator
+
+    assert report.number(1887) == "1,887" and report.number(MARK) == MARK
+    assert report.percent(25.0) == "25.0%" and report.percent(MARK) == MARK
+    ind = indicator("1.2")
+    assert gap_to_target(66.5, ind) == " (3.5 points below it)"
+    assert gap_to_target(MARK, ind) == ""
+    badge = indicator_badge_html(ind, MARK, 64.6)
+    assert "Not published" in badge and MARK in badge and "Amber" not in badge
+    assert "no earlier figure" in indicator_badge_html(ind, 66.5, MARK)
+
+
+def test_a_table_with_the_mark_keeps_numbers_formatted_and_explains_the_mark():
+    table = pd.DataFrame(
+        {"reason": ["a", "b", "c"], "episodes": [1234, MARK, 7], "pct": [50.0, MARK, 0.3]},
+    ).astype({"episodes": object, "pct": object})
+    html = report.table_html(table, "t").data
+    assert "1,234" in html and "50.0%" in html and MARK in html
+    assert report.suppression_note() in html
+    plain = report.table_html(table.iloc[[0, 2]].astype({"episodes": "int64"}), "t").data
+    assert report.suppression_note() not in plain
