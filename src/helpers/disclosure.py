@@ -87,6 +87,15 @@ class LinkedCounts:
         self.printed[key] = self.printed.get(key, False) or printed
         return key
 
+    def add_each(
+        self, name: str, labels: Iterable[Hashable], values: Iterable[int], printed: bool = True
+    ) -> list[Key]:
+        """One count per row of a table column: keys ``(name, label)``."""
+        return [
+            self.add((name, label), value, printed)
+            for label, value in zip(labels, values, strict=True)
+        ]
+
     def add_sum(self, total: Key, parts: Iterable[Key]) -> None:
         parts = tuple(parts)
         for key in (total, *parts):

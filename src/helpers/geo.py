@@ -11,6 +11,12 @@ Conventions: boundaries are a GeoDataFrame with ``lsoa11cd``, ``lsoa11nm`` and `
 British National Grid (EPSG:27700, metres), as :func:`helpers.reference.load_lsoa_boundaries`
 returns them. IMD 2015 rank 1 is the most deprived LSOA in England; decile 1 is the most
 deprived 10% of LSOAs in England.
+
+Publication (disclosure control, :func:`helpers.protected.lsoa_figures`): a count may arrive as
+the suppression mark (``"[c]"``) instead of a number. The words, maps and charts below then
+never show or draw it: a hidden LSOA has its own hatched "[c]" class on the maps, the
+classification uses the shown counts only, and a hidden bar is not drawn. With no mark in the
+data they draw exactly as before.
 """
 
 from __future__ import annotations
@@ -33,10 +39,11 @@ from scipy import stats
 
 from helpers import metrics
 from helpers.config import Categories, categories
+from helpers.disclosure import is_suppressed, policy
 from helpers.extract import LSOA11CD_PATTERN
-from helpers.plotting import PALETTE, add_footer
+from helpers.plotting import PALETTE, SUPPRESSED_COLOUR, SUPPRESSED_HATCH, add_footer
 from helpers.reference import BOUNDARY_ATTRIBUTION, IMD_ATTRIBUTION
-from helpers.report import long_date
+from helpers.report import long_date, number, percent, suppression_note
 
 #: Why an open episode could not be placed on the map, in the order they are tested.
 UNMATCHED_REASONS: tuple[str, ...] = ("blank", "malformed", "outside the authority")
@@ -54,6 +61,10 @@ EDGE_COLOUR = "#ffffff"
 OUTLINE_COLOUR = "#333333"
 CIRCLE_FACE = (1.0, 1.0, 1.0, 0.45)  # translucent white: the decile colour shows through
 LSOA_BAR_COLOUR = "#AAAAAA"
+#: An LSOA whose count is suppressed (publication): light grey, hatched, in its own class.
+HIDDEN_FACE = SUPPRESSED_COLOUR
+HIDDEN_HATCH = SUPPRESSED_HATCH
+HIDDEN_HATCH_COLOUR = "#6e6e6e"
 MAP_FIGSIZE = (9.0, 6.5)
 MAP_WIDTH_SHARE = 0.62  # of the figure's width: the legends take the rest
 MAP_TITLE_SHARE = 0.10  # of its height, above the map
@@ -223,24 +234,63 @@ def busiest_lsoas(table: pd.DataFrame, n: int = 10) -> pd.DataFrame:
     return ordered.head(n).reset_index(drop=True)
 
 
-def unmatched_in_words(unmatched: pd.DataFrame, area_name: str) -> str:
-    """One sentence on the open episodes that are not on the map, by reason."""
-    if unmatched.empty:
+def unmatched_by_reason(unmatched: pd.DataFrame) -> pd.DataFrame:
+    """The open episodes not on the map, counted by reason: every reason, zeros included.
+
+    Columns ``reason`` and ``episodes``, in the order of :data:`UNMATCHED_REASONS`. This is
+    what a published report shows in place of the row-level listing of :func:`open_by_lsoa`.
+    """
+    counts = unmatched["reason"].value_counts()
+    return pd.DataFrame(
+        {
+            "reason": pd.array(UNMATCHED_REASONS, dtype="string"),
+            "episodes": [int(counts.get(reason, 0)) for reason in UNMATCHED_REASONS],
+        }
+    ).astype({"episodes": "int64"})
+
+
+def unmatched_in_words(unmatched: pd.DataFrame, area_name: str, total: object = None) -> str:
+    """One sentence on the open episodes that are not on the map, by reason.
+
+    ``unmatched`` is either the row-level listing of :func:`open_by_lsoa` (for the analysts'
+    edition: the episodes are "listed below") or, in a published report, the count table of
+    :func:`unmatched_by_reason`, whose counts may be the suppression mark; then ``total`` (the
+    number of unmatched episodes, or the mark) is required, the sentence names the count
+    table (``unmatched_by_reason.csv``) and says the episodes themselves are listed only
+    in the unpublished edition. A reason with no episode is left out; a hidden one never is.
+    """
+    by_reason = "episodes" in unmatched.columns
+    if by_reason and total is None:
+        raise ValueError("unmatched_in_words: give the total with a count table by reason")
+    if not by_reason:
+        total = len(unmatched)
+    if not is_suppressed(total) and int(total) == 0:
         return f"Every open episode has a valid home LSOA in {area_name}: none is off the map."
     phrases = {
         "blank": "no home LSOA recorded",
         "malformed": "a home LSOA code that is not a valid 2011 LSOA code",
         "outside the authority": f"a home LSOA outside {area_name}",
     }
-    counts = unmatched["reason"].value_counts()
+    if by_reason:
+        counts = dict(zip(unmatched["reason"], unmatched["episodes"], strict=True))
+    else:
+        counts = unmatched["reason"].value_counts().to_dict()
     parts = [
-        f"{int(counts[reason]):,} with {phrases[reason]}"
+        f"{number(counts[reason])} with {phrases[reason]}"
         for reason in UNMATCHED_REASONS
-        if reason in counts
+        if reason in counts and (is_suppressed(counts[reason]) or int(counts[reason]) > 0)
     ]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    listed = f" ({listed})" if parts else ""
+    if by_reason:
+        return (
+            f"{number(total)} open episodes are not on the map{listed}. They are counted in "
+            "the total above and, by reason, below and in the data quality table "
+            "(`unmatched_by_reason.csv`). The episodes themselves are listed only in "
+            "the unpublished edition, for correction in the case system."
+        )
     return (
-        f"{len(unmatched):,} open episodes are not on the map ({listed}). They are counted in "
+        f"{number(total)} open episodes are not on the map{listed}. They are counted in "
         "the total above, listed below and written to the data quality table "
         "(`data_quality_lsoa.csv`) for correction in the case system."
     )
@@ -251,7 +301,12 @@ def unmatched_in_words(unmatched: pd.DataFrame, area_name: str) -> str:
 
 @dataclass(frozen=True)
 class DeprivationConcentration:
-    """How far open episodes sit in the more deprived LSOAs: :func:`deprivation_concentration`."""
+    """How far open episodes sit in the more deprived LSOAs: :func:`deprivation_concentration`.
+
+    In a published report (:func:`helpers.protected.lsoa_figures`) the episode counts, and the
+    shares built on them, may be the suppression mark; the LSOA counts (areas, not people),
+    the concentration index and Spearman's rho never are.
+    """
 
     lsoas: int
     episodes: int
@@ -272,7 +327,7 @@ class DeprivationConcentration:
 
     def shares_table(self) -> pd.DataFrame:
         """The two "most deprived" groups: LSOAs and episodes, counts and shares."""
-        return pd.DataFrame(
+        table = pd.DataFrame(
             {
                 "group": [
                     "Most deprived 10% in England (decile 1)",
@@ -283,7 +338,10 @@ class DeprivationConcentration:
                 "episodes": [self.episodes_decile_1, self.episodes_deciles_1_2],
                 "pct_episodes": [self.pct_episodes_decile_1, self.pct_episodes_deciles_1_2],
             }
-        ).astype({"lsoas": "int64", "episodes": "int64"})
+        )
+        if table["episodes"].map(is_suppressed).any():  # published: the mark stays as it is
+            return table.astype({"lsoas": "int64", "episodes": object, "pct_episodes": object})
+        return table.astype({"lsoas": "int64", "episodes": "int64"})
 
 
 def concentration_index(
@@ -359,6 +417,9 @@ def _p_words(p_value: float) -> str:
 
 
 def _verdict(c: DeprivationConcentration) -> str:
+    shares = (c.pct_episodes_decile_1, c.pct_episodes_deciles_1_2)
+    if any(is_suppressed(v) for v in shares):
+        return _verdict_from_rank_correlation(c)
     over = (
         c.pct_episodes_decile_1 > c.pct_lsoas_decile_1
         and c.pct_episodes_deciles_1_2 > c.pct_lsoas_deciles_1_2
@@ -387,6 +448,30 @@ def _verdict(c: DeprivationConcentration) -> str:
     )
 
 
+def _verdict_from_rank_correlation(c: DeprivationConcentration) -> str:
+    """The verdict when the shares of episodes are suppressed: the rank correlation alone."""
+    significant = not math.isnan(c.spearman_p) and c.spearman_p < 0.05
+    hidden = (
+        "The shares of episodes in the most deprived LSOAs are not published (disclosure "
+        "control), so this verdict rests on the rank correlation alone: "
+    )
+    if significant and c.spearman_rho < 0:
+        return hidden + (
+            "**it supports the report's statement** that the service reaches the most "
+            "disadvantaged children, in one sense: more deprived neighbourhoods tend to have "
+            "more open cases."
+        )
+    if significant and c.spearman_rho > 0:
+        return hidden + (
+            "**it does not support the report's statement** that the service reaches the most "
+            "disadvantaged children: more deprived neighbourhoods tend to have fewer open cases."
+        )
+    return hidden + (
+        "**it neither supports nor contradicts the report's statement** that the service "
+        "reaches the most disadvantaged children: there is no clear pattern by deprivation."
+    )
+
+
 def concentration_in_words(
     result: DeprivationConcentration,
     snapshot_date: str | pd.Timestamp,
@@ -398,25 +483,30 @@ def concentration_in_words(
     The verdict on the report's "reaches the most disadvantaged/vulnerable children" is:
     supported when episodes are over-represented in decile 1 and in deciles 1-2 and the rank
     correlation is negative with p < 0.05; contradicted when they are under-represented in
-    both and the correlation is positive with p < 0.05; otherwise neither.
+    both and the correlation is positive with p < 0.05; otherwise neither. When the shares are
+    suppressed (a published report), the counts and shares print as the mark, the ratio to an
+    even spread is left out (it would give the hidden count) and the verdict rests on the rank
+    correlation alone.
     """
     c = result
     who, day = _agency_label(lead_agency), long_date(snapshot_date)
-    if c.episodes == 0:
+    if not is_suppressed(c.episodes) and c.episodes == 0:
         return f"{who} had no open episode that could be placed on the map on {day}."
     lines = [
-        f"On {day}, {c.episodes:,} open episodes of {who} could be placed in one of "
+        f"On {day}, {number(c.episodes)} open episodes of {who} could be placed in one of "
         f"{area_name}'s {c.lsoas:,} LSOAs (small neighbourhoods of about 1,500 residents).",
         "",
-        f"- **{c.pct_episodes_decile_1:.1f}%** of these episodes ({c.episodes_decile_1:,}) were "
+        f"- **{percent(c.pct_episodes_decile_1)}** of these episodes "
+        f"({number(c.episodes_decile_1)}) were "
         f"in LSOAs among the most deprived 10% in England, though those LSOAs are only "
         f"**{c.pct_lsoas_decile_1:.1f}%** of {area_name}'s LSOAs ({c.lsoas_decile_1:,} of "
         f"{c.lsoas:,}).",
-        f"- **{c.pct_episodes_deciles_1_2:.1f}%** of the episodes "
-        f"({c.episodes_deciles_1_2:,}) were in the most deprived 20% in England, which make up "
-        f"**{c.pct_lsoas_deciles_1_2:.1f}%** of the LSOAs ({c.lsoas_deciles_1_2:,}).",
+        f"- **{percent(c.pct_episodes_deciles_1_2)}** of the episodes "
+        f"({number(c.episodes_deciles_1_2)}) were in the most deprived 20% in England, which "
+        f"make up **{c.pct_lsoas_deciles_1_2:.1f}%** of the LSOAs ({c.lsoas_deciles_1_2:,}).",
     ]
-    if c.lsoas_decile_1 > 0:
+    ratio_hidden = is_suppressed(c.episodes_decile_1) or is_suppressed(c.episodes)
+    if c.lsoas_decile_1 > 0 and not ratio_hidden:
         ratio = (c.episodes_decile_1 / c.episodes) / (c.lsoas_decile_1 / c.lsoas)
         lines.append(
             f"- So the most deprived 10% of LSOAs hold {ratio:.1f} times the share of episodes "
@@ -513,6 +603,27 @@ def classify_counts(
     return EpisodeClasses(class_of=class_of, lower=tuple(lowers), upper=tuple(uppers))
 
 
+def classify_shown_counts(
+    counts: pd.Series | np.ndarray, scheme: str = "NaturalBreaks", k: int = 5
+) -> EpisodeClasses:
+    """:func:`classify_counts` of the counts a published map shows (the hidden ones left out).
+
+    Each class starts at the smallest count it holds and classes holding none are dropped, so
+    that no class reads as holding counts that are in fact hidden (a "1-6" class when every
+    count from 1 to 4 is suppressed, or a "1-3: 0 LSOAs" class).
+    """
+    values = np.asarray(counts, dtype="int64")
+    classes = classify_counts(values, scheme, k)
+    keep = [i for i in range(len(classes.lower)) if (classes.class_of == i).any()]
+    renumber = np.zeros(len(classes.lower), dtype="int64")
+    renumber[keep] = np.arange(len(keep))
+    return EpisodeClasses(
+        class_of=renumber[classes.class_of],
+        lower=tuple(int(values[classes.class_of == i].min()) for i in keep),
+        upper=tuple(classes.upper[i] for i in keep),
+    )
+
+
 # --------------------------------------------------------------------------- map furniture
 
 
@@ -564,12 +675,49 @@ def add_north_arrow(ax: Axes, x: float = 0.97, y: float = 0.99) -> None:
     )
 
 
-def map_footer(source: str, uses_imd: bool) -> str:
-    """The map's footer lines: data source, boundary attribution, IMD attribution if used."""
+def map_footer(source: str, uses_imd: bool, suppressed: bool = False) -> str:
+    """The map's footer lines: data source, boundary attribution, IMD attribution if used.
+
+    ``suppressed``: the map shows the suppression mark, and a last line says what it means.
+    """
     lines = [source, BOUNDARY_ATTRIBUTION]
     if uses_imd:
         lines.append(IMD_ATTRIBUTION)
+    if suppressed:
+        lines.append(suppression_note())
     return "\n".join(lines)
+
+
+def hidden_lsoas(gdf: pd.DataFrame) -> np.ndarray:
+    """Which rows' ``episodes`` are the suppression mark (a published report), as booleans."""
+    return np.array([is_suppressed(v) for v in gdf["episodes"]], dtype=bool)
+
+
+def _hidden_label(n_lsoas: int) -> str:
+    return f"{policy().mark} count hidden:  {n_lsoas} LSOAs"
+
+
+def _hidden_handle(n_lsoas: int, face: object = HIDDEN_FACE) -> Patch:
+    return Patch(
+        facecolor=face,
+        edgecolor=HIDDEN_HATCH_COLOUR,
+        hatch=HIDDEN_HATCH,
+        linewidth=0.6,
+        label=_hidden_label(n_lsoas),
+    )
+
+
+def _plot_hidden(gdf: gpd.GeoDataFrame, ax: Axes, face: object = HIDDEN_FACE) -> None:
+    """Hatch the LSOAs whose count is hidden (``face`` "none" lets a colour below show)."""
+    gdf.plot(
+        ax=ax,
+        facecolor=face,
+        edgecolor=HIDDEN_HATCH_COLOUR,
+        hatch=HIDDEN_HATCH,
+        linewidth=0.0,
+        zorder=2,
+    )
+    gdf.boundary.plot(ax=ax, color=EDGE_COLOUR, linewidth=0.4, zorder=2.5)
 
 
 def _footer_height(footer: str, fig_height_in: float) -> float:
@@ -647,23 +795,41 @@ def episodes_map(
     """Choropleth of open episodes per LSOA, classed by ``scheme`` with ``k`` classes.
 
     ``gdf`` is :func:`map_frame` of :func:`open_by_lsoa`'s table. The legend gives each class
-    as a whole-number range, with how many LSOAs fall in it.
+    as a whole-number range, with how many LSOAs fall in it. In a published report, LSOAs whose
+    count is the suppression mark are drawn light grey and hatched, in a class of their own
+    labelled with the mark; the classes of the others are computed from the shown counts only,
+    so no class boundary depends on a hidden count.
     """
-    classes = classify_counts(gdf["episodes"], scheme, k)
-    n = len(classes.lower)
+    hidden = hidden_lsoas(gdf)
+    shown = gdf[~hidden] if hidden.any() else gdf
     cmap = mpl.colormaps[EPISODES_CMAP]
-    colours = [mpl.colors.to_hex(cmap(v)) for v in np.linspace(0.18, 0.95, n)]
-    footer = map_footer(source, uses_imd=False)
+    footer = map_footer(source, uses_imd=False, suppressed=bool(hidden.any()))
     title = _title("Open CAF episodes by Lower Super Output Area (LSOA)", gdf, lead_agency)
     fig, ax = _map_axes(gdf, title, footer)
-    gdf.plot(
-        ax=ax, color=[colours[i] for i in classes.class_of], edgecolor=EDGE_COLOUR, linewidth=0.4
-    )
+    handles = []
+    n = 0
+    if len(shown):
+        classes = (
+            classify_shown_counts(shown["episodes"], scheme, k)
+            if hidden.any()
+            else classify_counts(gdf["episodes"], scheme, k)
+        )
+        n = len(classes.lower)
+        colours = [mpl.colors.to_hex(cmap(v)) for v in np.linspace(0.18, 0.95, n)]
+        shown.plot(
+            ax=ax,
+            color=[colours[i] for i in classes.class_of],
+            edgecolor=EDGE_COLOUR,
+            linewidth=0.4,
+        )
+        handles = [
+            Patch(facecolor=colour, edgecolor="#999999", label=f"{label}:  {count} LSOAs")
+            for colour, label, count in zip(colours, classes.labels, classes.counts, strict=True)
+        ]
+    if hidden.any():
+        _plot_hidden(gdf[hidden], ax)
+        handles.append(_hidden_handle(int(hidden.sum())))
     _outline(gdf, ax)
-    handles = [
-        Patch(facecolor=colour, edgecolor="#999999", label=f"{label}:  {count} LSOAs")
-        for colour, label, count in zip(colours, classes.labels, classes.counts, strict=True)
-    ]
     _legend(ax, handles, f"Open episodes per LSOA\n({_SCHEME_WORDS[scheme]}, {n} classes)")
     return _finish_map(fig, ax, footer)
 
@@ -727,15 +893,19 @@ def episodes_over_deciles_map(
     """Open episodes as circles (area proportional to the count) over the IMD decile map.
 
     LSOAs with no open episode have no circle. Each circle sits on a point inside its LSOA
-    (``representative_point``). The size legend uses the same scale as the map.
+    (``representative_point``). The size legend uses the same scale as the map. In a published
+    report an LSOA whose count is the suppression mark has no circle: it is hatched over its
+    decile colour instead, and the circle scale is set by the shown counts only.
     """
-    footer = map_footer(source, uses_imd=True)
+    hidden = hidden_lsoas(gdf)
+    footer = map_footer(source, uses_imd=True, suppressed=bool(hidden.any()))
     title = _title("Open CAF episodes (circles) and deprivation (colour)", gdf, lead_agency)
     fig, ax = _map_axes(gdf, title, footer)
     _plot_deciles(gdf, ax)
-    largest = int(gdf["episodes"].max())
+    shown = gdf[~hidden].astype({"episodes": "int64"}) if hidden.any() else gdf
+    largest = int(shown["episodes"].max()) if len(shown) else 0
     per_episode = largest_circle_pt2 / largest if largest > 0 else 0.0
-    placed = gdf[gdf["episodes"] > 0]
+    placed = shown[shown["episodes"] > 0]
     points = placed.geometry.representative_point()
     ax.scatter(
         points.x,
@@ -746,6 +916,9 @@ def episodes_over_deciles_map(
         linewidth=0.7,
         zorder=4,
     )
+    if hidden.any():
+        _plot_hidden(gdf[hidden], ax, face="none")
+        _outline(gdf, ax)
     _legend(ax, _decile_handles(gdf), "IMD 2015 decile (colour),\nranked across England")
     size_handles = [
         Line2D(
@@ -760,7 +933,11 @@ def episodes_over_deciles_map(
             label=f"{value:,}" + (" (largest)" if value == largest else ""),
         )
         for value in size_legend_values(largest)
+        # published: no reference circle for a count that is never drawn (1 to 4)
+        if not (hidden.any() and policy().is_small(value))
     ]
+    if hidden.any():
+        size_handles.append(_hidden_handle(int(hidden.sum()), face="white"))
     _legend(
         ax,
         size_handles,
@@ -775,27 +952,52 @@ def episodes_over_deciles_map(
 
 
 def decile_share_chart(
-    deciles: pd.DataFrame, lead_agency: str | None, snapshot_date: str | pd.Timestamp, source: str
+    deciles: pd.DataFrame,
+    lead_agency: str | None,
+    snapshot_date: str | pd.Timestamp,
+    source: str,
+    total_episodes: object = None,
 ) -> Figure:
     """Side-by-side bars: share of open episodes and share of LSOAs in each IMD 2015 decile.
 
     Where the episode bar is taller than the LSOA bar, the decile holds more than its share
-    of the episodes.
+    of the episodes. ``total_episodes`` (the episodes placed on the map; default: the sum of the
+    deciles) is named in the legend. In a published report a share that is the suppression
+    mark has no bar, only the mark, and the total may be the mark too (give it: a sum of
+    suppressed deciles cannot be taken).
     """
+    hidden = (
+        deciles["pct_episodes"].map(is_suppressed) | deciles["episodes"].map(is_suppressed)
+    ).to_numpy(dtype=bool)
+    if total_episodes is None:
+        if hidden.any():
+            raise ValueError("decile_share_chart: give total_episodes when deciles are hidden")
+        total_episodes = int(deciles["episodes"].sum())
+    footer = f"{source}\n{IMD_ATTRIBUTION}"
+    if hidden.any():
+        footer += f"\n{suppression_note()}"
     fig, ax = plt.subplots(figsize=(9, 5.0))
     positions = np.arange(len(deciles))
     width = 0.4
-    total_episodes = int(deciles["episodes"].sum())
     total_lsoas = int(deciles["lsoas"].sum())
+    episodes_label = f"Open episodes (% of {number(total_episodes)})"
     groups = (
-        ("pct_episodes", f"Open episodes (% of {total_episodes:,})", PALETTE[0], -width / 2),
+        ("pct_episodes", episodes_label, PALETTE[0], -width / 2),
         ("pct_lsoas", f"LSOAs (% of {total_lsoas:,})", LSOA_BAR_COLOUR, width / 2),
     )
+    top = 0.0
     for column, label, colour, offset in groups:
-        bars = ax.bar(positions + offset, deciles[column], width, label=label, color=colour)
-        for bar, value in zip(bars, deciles[column], strict=True):
+        masked = hidden if column == "pct_episodes" else np.zeros(len(deciles), dtype=bool)
+        heights = deciles[column]
+        if masked.any():  # a hidden share has no bar: height 0, labelled with the mark
+            heights = pd.Series(
+                [0.0 if m else float(v) for v, m in zip(heights, masked, strict=True)]
+            )
+        top = max(top, float(heights.max()))
+        bars = ax.bar(positions + offset, heights, width, label=label, color=colour)
+        for bar, value, is_hidden in zip(bars, deciles[column], masked, strict=True):
             ax.annotate(
-                f"{value:.1f}",
+                policy().mark if is_hidden else f"{value:.1f}",
                 (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                 xytext=(0, 2),
                 textcoords="offset points",
@@ -807,28 +1009,59 @@ def decile_share_chart(
     ax.set_xticks(list(positions), [f"{d}{words.get(d, '')}" for d in deciles["imd_decile"]])
     ax.set_xlabel("IMD 2015 decile (national: 1 = most deprived 10% of LSOAs in England)")
     ax.set_ylabel("% of total")
-    top = float(max(deciles["pct_episodes"].max(), deciles["pct_lsoas"].max()))
     ax.set_ylim(0, top * 1.15 if top > 0 else 1)
     ax.set_title(
         f"Open episodes and LSOAs by deprivation decile\n{_agency_label(lead_agency)}, "
         f"{long_date(snapshot_date)}"
     )
     ax.legend(loc="upper right")
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    add_footer(fig, f"{source}\n{IMD_ATTRIBUTION}")
+    bottom = max(0.07, _footer_height(footer, 5.0)) if hidden.any() else 0.07
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    add_footer(fig, footer)
     return fig
 
 
 def explore_map(gdf: gpd.GeoDataFrame, scheme: str = "NaturalBreaks", k: int = 5):
-    """An interactive map of open episodes (folium), with no background tiles (no internet)."""
+    """An interactive map of open episodes (folium), with no background tiles (no internet).
+
+    In a published report the hidden counts are not in the map at all: the tooltips show the
+    mark, the LSOAs are coloured by class (computed from the shown counts, as
+    :func:`episodes_map`), with the hidden ones in a class of their own.
+    """
     columns = [c for c in ("lsoa11cd", "lsoa11nm", "episodes", "imd_decile") if c in gdf]
-    return gdf[[*columns, "geometry"]].explore(
-        column="episodes",
-        scheme=scheme,
-        k=k,
-        cmap=EPISODES_CMAP,
+    hidden = hidden_lsoas(gdf)
+    if not hidden.any():
+        return gdf[[*columns, "geometry"]].explore(
+            column="episodes",
+            scheme=scheme,
+            k=k,
+            cmap=EPISODES_CMAP,
+            tiles=None,
+            tooltip=columns,
+            legend=True,
+            style_kwds={"color": "#ffffff", "weight": 0.5, "fillOpacity": 0.85},
+        )
+    mark = policy().mark
+    shown = ~hidden
+    labels = np.full(len(gdf), mark, dtype=object)
+    categories_, colours = [], []
+    if shown.any():
+        classes = classify_shown_counts(gdf.loc[shown, "episodes"], scheme, k)
+        labels[shown] = [classes.labels[i] for i in classes.class_of]
+        categories_ = list(classes.labels)
+        cmap = mpl.colormaps[EPISODES_CMAP]
+        colours = [mpl.colors.to_hex(cmap(v)) for v in np.linspace(0.18, 0.95, len(classes.lower))]
+    frame = gdf[[*columns, "geometry"]].copy()
+    frame["episodes"] = [str(v) if is_suppressed(v) else f"{int(v):,}" for v in gdf["episodes"]]
+    frame["class"] = labels
+    return frame.explore(
+        column="class",
+        categorical=True,
+        categories=[*categories_, mark],
+        cmap=[*colours, HIDDEN_FACE],
         tiles=None,
         tooltip=columns,
         legend=True,
+        legend_kwds={"caption": f"Open episodes per LSOA ({mark}: count hidden)"},
         style_kwds={"color": "#ffffff", "weight": 0.5, "fillOpacity": 0.85},
     )

@@ -85,25 +85,16 @@ def lead_agency_figures(
     refusals_table = sections.refusals_year_to_date(refusals, ends)
 
     counts = LinkedCounts()
-    agencies = [
-        counts.add(("agency", a), n)
-        for a, n in zip(open_table["lead_agency"], open_table["episodes"], strict=True)
-    ]
+    agencies = counts.add_each("agency", open_table["lead_agency"], open_table["episodes"])
     total = counts.add(("open",), open_table["episodes"].sum())
     counts.add_sum(total, agencies)
-    holders = [
-        counts.add(("held_by", h), n)
-        for h, n in zip(held["held_by"], held["episodes"], strict=True)
-    ]
+    holders = counts.add_each("held_by", held["held_by"], held["episodes"])
     counts.add_sum(total, holders)
     non_la = [("agency", a) for a in open_table["lead_agency"] if a in cats.non_la_agencies]
     counts.add_sum(holders[0], [k for k in agencies if k not in non_la])
     counts.add_sum(holders[1], non_la)
     # The previous month's share is printed; its counts are not, but protect them as if they were.
-    before = [
-        counts.add(("held_by_before", h), n)
-        for h, n in zip(previous["held_by"], previous["episodes"], strict=True)
-    ]
+    before = counts.add_each("held_by_before", previous["held_by"], previous["episodes"])
     before_total = counts.add(("open_before",), previous["episodes"].sum())
     counts.add_sum(before_total, before)
     ytd = [counts.add(("refusals_ytd", i), n) for i, n in enumerate(refusals_table["refusals_ytd"])]
@@ -329,9 +320,7 @@ def time_open_figures(
     """A lead agency's open episodes by time open, and how many have been open a year or more."""
     bands = sections.time_open_bands(episodes, snapshot_date, lead_agency, cats)
     counts = LinkedCounts()
-    keys = [
-        counts.add(("band", b), n) for b, n in zip(bands["band"], bands["episodes"], strict=True)
-    ]
+    keys = counts.add_each("band", bands["band"], bands["episodes"])
     total = counts.add(("open",), bands["episodes"].sum())
     counts.add_sum(total, keys)
     long_keys = [("band", b) for b in metrics.BANDS_OF_A_YEAR_OR_MORE]
@@ -459,5 +448,130 @@ def families_figures(
             metrics.pct(phase_2, prog.families_over_five_years), attached_keys[3]
         ),
         counts=mask.counts,
+        hidden=mask.hidden,
+    )
+
+
+# --------------------------------------------------------------------------- LSOA map
+
+
+@dataclass
+class LsoaFigures:
+    """Notebook 04: open episodes by LSOA, those not on the map, and (with IMD 2015) deciles.
+
+    Counts of LSOAs (areas, not people), IMD ranks and deciles, the concentration index and
+    Spearman's rho are never suppressed. When published, the row-level listing of the episodes
+    not on the map (episode ids, codes as recorded) is not returned at all: ``unmatched`` is
+    None and the report shows ``unmatched_by_reason`` instead.
+    """
+
+    table: pd.DataFrame  # one row per LSOA: snapshot_date, lsoa11cd, lsoa11nm, episodes (+ IMD)
+    unmatched: pd.DataFrame | None  # episode_id, lsoa11cd, reason; None when published
+    unmatched_by_reason: pd.DataFrame  # reason, episodes: every reason, zeros included
+    unmatched_total: object  # open episodes not on the map
+    placed: object  # open episodes placed in an LSOA of the authority
+    total_open: object  # placed + not on the map
+    lsoas_without: object  # LSOAs with no open episode; the mark if a hidden LSOA has none
+    busiest: pd.DataFrame  # the ten busiest LSOAs; published: among shown non-zero counts
+    deciles: pd.DataFrame | None  # geo.by_imd_decile; None without IMD 2015
+    concentration: object | None  # geo.DeprivationConcentration, episode counts masked
+    shares: pd.DataFrame | None  # concentration.shares_table()
+    counts: LinkedCounts  # every printed count and the sums linking them
+    hidden: frozenset  # the keys suppressed (empty unless published)
+
+
+def lsoa_figures(
+    episodes: pd.DataFrame,
+    snapshot_date: str | pd.Timestamp,
+    lead_agency: str | None,
+    boundaries: pd.DataFrame,
+    imd: pd.DataFrame | None = None,
+    publish: bool = False,
+    cats: Categories | None = None,
+) -> LsoaFigures:
+    """The map's figures: open episodes per LSOA, not on the map, by IMD 2015 decile.
+
+    Counts (keys) and the sums linking them:
+
+    - ``("lsoa", code)`` for each LSOA, ``("placed",)`` their sum;
+    - ``("unmatched", reason)`` for each reason of :data:`helpers.geo.UNMATCHED_REASONS`,
+      ``("unmatched",)`` their sum; ``("open",)`` = placed + unmatched;
+    - with ``imd`` (:func:`helpers.reference.load_imd2015`): ``("decile", d)`` = the LSOAs of
+      decile d (the per-LSOA CSV gives each LSOA's decile, so this sum is public), placed = the
+      ten deciles, and ``("deciles", 1, 2)`` = deciles 1 and 2 (decile 1 alone is
+      ``("decile", 1)``: the "most deprived" groups of the concentration table).
+
+    Without IMD 2015 (``imd`` None) the report prints no decile, so no decile is linked; the
+    LSOAs hidden may then differ from a run with IMD 2015, and only one of the two should be
+    published (``--strict`` refuses to run without it).
+    """
+    from dataclasses import replace
+
+    from helpers import geo  # maps and geopandas: only where the map is made
+
+    day = metrics.as_timestamp(snapshot_date)
+    table, unmatched = geo.open_by_lsoa(episodes, day, lead_agency, boundaries, cats)
+    if imd is not None:
+        table = geo.join_imd(table, imd)
+    by_reason = geo.unmatched_by_reason(unmatched)
+
+    counts = LinkedCounts()
+    lsoas = counts.add_each("lsoa", table["lsoa11cd"], table["episodes"])
+    placed = counts.add(("placed",), table["episodes"].sum())
+    counts.add_sum(placed, lsoas)
+    reasons = counts.add_each("unmatched", by_reason["reason"], by_reason["episodes"])
+    off_map = counts.add(("unmatched",), len(unmatched))
+    counts.add_sum(off_map, reasons)
+    total = counts.add(("open",), counts.values[placed] + counts.values[off_map])
+    counts.add_sum(total, [placed, off_map])
+    deciles = concentration = None
+    if imd is not None:
+        deciles = geo.by_imd_decile(table)
+        decile_keys = []
+        for d, n in zip(deciles["imd_decile"], deciles["episodes"], strict=True):
+            key = counts.add(("decile", int(d)), n)
+            members = [k for k, dd in zip(lsoas, table["imd_decile"], strict=True) if dd == d]
+            if members:
+                counts.add_sum(key, members)
+            decile_keys.append(key)
+        counts.add_sum(placed, decile_keys)
+        first_two = counts.add(
+            ("deciles", 1, 2), counts.values[("decile", 1)] + counts.values[("decile", 2)]
+        )
+        counts.add_sum(first_two, [("decile", 1), ("decile", 2)])
+
+    mask = _Masker(counts, publish)
+    masked_table = mask.column(table, "episodes", [(k,) for k in lsoas])
+    zero_lsoas = [k for k in lsoas if counts.values[k] == 0]
+    ranked = [mask.shown(k) and counts.values[k] > 0 for k in lsoas]
+    if deciles is not None:
+        d_keys = [("decile", int(d)) for d in deciles["imd_decile"]]
+        deciles = mask.column(deciles, "episodes", [(k,) for k in d_keys])
+        deciles = mask.column(deciles, "pct_episodes", [(k, placed) for k in d_keys])
+        c = geo.deprivation_concentration(table)
+        one, two = ("decile", 1), ("deciles", 1, 2)
+        concentration = replace(
+            c,
+            episodes=mask.value(c.episodes, placed),
+            episodes_decile_1=mask.value(c.episodes_decile_1, one),
+            pct_episodes_decile_1=mask.value(c.pct_episodes_decile_1, one, placed),
+            episodes_deciles_1_2=mask.value(c.episodes_deciles_1_2, two),
+            pct_episodes_deciles_1_2=mask.value(c.pct_episodes_deciles_1_2, two, placed),
+        )
+    return LsoaFigures(
+        table=masked_table,
+        unmatched=None if publish else unmatched,
+        unmatched_by_reason=mask.column(by_reason, "episodes", [(k,) for k in reasons]),
+        unmatched_total=mask.value(counts.values[off_map], off_map),
+        placed=mask.value(counts.values[placed], placed),
+        total_open=mask.value(counts.values[total], total),
+        lsoas_without=mask.value(len(zero_lsoas), *zero_lsoas),
+        # Ranked among the shown counts only (a hidden LSOA's place in the list would bound
+        # its count), and only LSOAs with an episode: no list of zeros above hidden counts.
+        busiest=geo.busiest_lsoas(table[ranked] if publish else table),
+        deciles=deciles,
+        concentration=concentration,
+        shares=concentration.shares_table() if concentration is not None else None,
+        counts=counts,
         hidden=mask.hidden,
     )

@@ -96,7 +96,7 @@ def data_quality_html(extract: Extract, publish: bool = False) -> str:
 
 
 def _format(column: str, series: pd.Series):
-    if series.map(is_suppressed).any():  # suppressed figures among numbers: mark passes through
+    if len(series) and series.map(is_suppressed).any():  # the mark passes through, numbers not
         shown = pd.Series([v for v in series if not is_suppressed(v)], dtype=object)
         number = _format(column, pd.Series(shown.tolist()) if len(shown) else pd.Series([0]))
         return lambda v: v if is_suppressed(v) else (number(v) if number else v)
