@@ -1,7 +1,9 @@
 """An independent check of disclosure control, for the tests: integer programming.
 
 ``helpers.disclosure.audit`` bounds each hidden count by linear programming; this finds the
-exact smallest and largest whole values with :func:`scipy.optimize.milp` instead.
+exact smallest and largest whole values with :func:`scipy.optimize.milp` instead. It builds its
+own equations from ``counts.sums`` rather than calling ``LinkedCounts.sum_matrix``, so that a
+mistake there cannot hide itself from the tests.
 """
 
 from __future__ import annotations

@@ -330,17 +330,22 @@ def test_without_imd_only_lsoas_and_totals_are_linked(published_without_imd, pub
 # --------------------------------------------------------------------------- the notebook
 
 
-def test_published_notebook_writes_no_count_of_1_to_4(imd_mirror, tmp_path, monkeypatch):
+def _publish_map(tmp_path) -> Path:
+    """Notebook 04 alone, run by the batch with --publish."""
     from helpers import batch
 
-    monkeypatch.setenv(MIRROR_ENV, str(imd_mirror))  # the kernel inherits it
-    report = batch.run_batch(
+    return batch.run_batch(
         {"04_open_episodes_by_lsoa": {"snapshot_date": SNAPSHOT}},
         "2016-01",
         output_dir=tmp_path / "reports",
         progress=False,
         publish=True,
     )
+
+
+def test_published_notebook_writes_no_count_of_1_to_4(imd_mirror, tmp_path, monkeypatch):
+    monkeypatch.setenv(MIRROR_ENV, str(imd_mirror))  # the kernel inherits it
+    report = _publish_map(tmp_path)
     tables = report / "tables"
     written = {path.name for path in tables.iterdir()}
     assert "data_quality_lsoa.csv" not in written  # no row-level listing in a publication
@@ -359,19 +364,11 @@ def test_published_notebook_writes_no_count_of_1_to_4(imd_mirror, tmp_path, monk
 
 
 def test_published_notebook_without_imd_writes_no_count_of_1_to_4(tmp_path, monkeypatch):
-    from helpers import batch
-
     # As tests/test_map_without_imd.py: an empty cache, no mirror, no downloads.
     monkeypatch.delenv(MIRROR_ENV, raising=False)
     monkeypatch.setenv("EARLYHELP_REFERENCE_CACHE", str(tmp_path / "empty-cache"))
     monkeypatch.setenv("EARLYHELP_OFFLINE", "1")
-    report = batch.run_batch(
-        {"04_open_episodes_by_lsoa": {"snapshot_date": SNAPSHOT}},
-        "2016-01",
-        output_dir=tmp_path / "reports",
-        progress=False,
-        publish=True,
-    )
+    report = _publish_map(tmp_path)
     tables = report / "tables"
     assert {path.name for path in tables.iterdir()} == {
         "open_by_lsoa.csv",

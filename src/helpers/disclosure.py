@@ -52,6 +52,15 @@ def policy() -> Policy:
     return _policy_from(config_dir() / "disclosure.yaml")
 
 
+def suppression_note() -> str:
+    """What the suppression mark means, under every table or chart that shows it."""
+    rules = policy()
+    return (
+        f"{rules.mark} confidential: a count from 1 to {rules.largest_suppressed_count}, or a "
+        "figure hidden so that such a count cannot be worked out from the totals."
+    )
+
+
 def is_suppressed(value: object) -> bool:
     """Whether a table cell holds the suppression mark."""
     return isinstance(value, str) and value == policy().mark
@@ -107,6 +116,19 @@ class LinkedCounts:
                 f"{sum(self.values[p] for p in parts)}"
             )
         self.sums.append(Sum(total, parts))
+
+    def sum_matrix(self) -> np.ndarray:
+        """The sums as equations equal to 0, a row each: +1 for the total, -1 for each part.
+
+        Columns follow the order of ``values``.
+        """
+        index = {k: i for i, k in enumerate(self.values)}
+        matrix = np.zeros((len(self.sums), len(self.values)))
+        for row, rel in enumerate(self.sums):
+            matrix[row, index[rel.total]] += 1.0
+            for part in rel.parts:
+                matrix[row, index[part]] -= 1.0
+        return matrix
 
     def protect(self, rules: Policy | None = None) -> frozenset[Key]:
         """The printed counts to suppress: small ones, and enough others that none is recoverable.
@@ -195,15 +217,9 @@ def audit(counts: LinkedCounts, suppressed: Iterable[Key], rules: Policy | None 
     checked = [k for k in hidden if k in suppressed or rules.is_small(counts.values[k])]
     if not checked:
         return []
-    rows = []
-    for rel in counts.sums:
-        row = np.zeros(len(keys))
-        row[index[rel.total]] += 1.0
-        for part in rel.parts:
-            row[index[part]] -= 1.0
-        rows.append(row)
-    a_eq = np.array(rows) if rows else None
-    b_eq = np.zeros(len(rows)) if rows else None
+    equations = counts.sum_matrix()
+    a_eq = equations if len(equations) else None
+    b_eq = np.zeros(len(equations)) if len(equations) else None
     hidden_set = set(hidden)
     bounds = [(0, None) if k in hidden_set else (counts.values[k], counts.values[k]) for k in keys]
     pinned = []

@@ -39,11 +39,11 @@ from scipy import stats
 
 from helpers import metrics
 from helpers.config import Categories, categories
-from helpers.disclosure import is_suppressed, policy
+from helpers.disclosure import is_suppressed, policy, suppression_note
 from helpers.extract import LSOA11CD_PATTERN
 from helpers.plotting import PALETTE, SUPPRESSED_COLOUR, SUPPRESSED_HATCH, add_footer
 from helpers.reference import BOUNDARY_ATTRIBUTION, IMD_ATTRIBUTION
-from helpers.report import long_date, number, percent, suppression_note
+from helpers.report import long_date, number, percent
 
 #: Why an open episode could not be placed on the map, in the order they are tested.
 UNMATCHED_REASONS: tuple[str, ...] = ("blank", "malformed", "outside the authority")

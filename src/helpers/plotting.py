@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from helpers.disclosure import is_suppressed, policy
+from helpers.disclosure import is_suppressed, policy, suppression_note
 from helpers.rag import NOT_PUBLISHED, Indicator, rag_colour, rag_status, trend
 
 # Colour-blind-safe categorical palette (Okabe-Ito), in a fixed order so a category keeps its
@@ -59,8 +59,6 @@ def shown_values(values) -> pd.Series:
 def _suppression_footer(source: str, *columns) -> str:
     """The source line, with what the mark means when a chart shows it."""
     if any(is_suppressed(v) for column in columns for v in column):
-        from helpers.report import suppression_note  # the wording lives with the tables
-
         return f"{source}\n{suppression_note()}"
     return source
 

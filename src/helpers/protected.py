@@ -22,6 +22,7 @@ from helpers import families as sf
 from helpers import metrics, sections
 from helpers.config import Categories, categories
 from helpers.disclosure import Key, LinkedCounts, policy
+from helpers.plotting import month_label
 
 
 class _Masker:
@@ -48,19 +49,25 @@ class _Masker:
         return table.assign(**{column: pd.Series(values, index=table.index, dtype=object)})
 
 
+@dataclass
+class ProtectedFigures:
+    """What every report's figures carry, so that a test can audit what was hidden."""
+
+    counts: LinkedCounts  # every printed count and the sums linking them
+    hidden: frozenset  # the keys suppressed (empty unless published)
+
+
 # --------------------------------------------------------------------------- 1.1
 
 
 @dataclass
-class LeadAgencyFigures:
+class LeadAgencyFigures(ProtectedFigures):
     open_table: pd.DataFrame  # by lead agency: episodes, pct
     held: pd.DataFrame  # local authority / outside it: episodes, pct
     total: object  # episodes open
     previous_day: pd.Timestamp
     previous_non_la_pct: object  # the share outside the LA a month earlier (RAG trend)
     refusals: pd.DataFrame  # year to date at the previous month end and at the period end
-    counts: LinkedCounts  # every printed count and the sums linking them
-    hidden: frozenset  # the keys suppressed (empty unless published)
 
 
 def lead_agency_figures(
@@ -128,7 +135,7 @@ def lead_agency_figures(
 
 
 @dataclass
-class OutcomesFigures:
+class OutcomesFigures(ProtectedFigures):
     months: pd.PeriodIndex  # the rolling window
     opened_closed: pd.DataFrame  # month, opened, closed
     by_month: pd.DataFrame  # month, closure_reason, episodes
@@ -137,8 +144,6 @@ class OutcomesFigures:
     rates: pd.DataFrame  # month, closed, two percentage rows
     benchmark: pd.DataFrame  # previous financial year and this year to date
     last_month_nfa_pct: object  # year to date a month earlier (RAG trend); NaN in April
-    counts: LinkedCounts  # every printed count and the sums linking them
-    hidden: frozenset  # the keys suppressed (empty unless published)
 
 
 def _span_counts(
@@ -186,7 +191,9 @@ def outcomes_figures(
     if last_month is not None:
         every_month = every_month.union(last_month)
     opened_closed = sections.opened_closed_by_month(episodes, window)
-    by_month = sections.outcomes_by_month(episodes, window, cats)
+    # Closures by month and reason, for every month any printed figure adds up.
+    every = sections.outcomes_by_month(episodes, every_month, cats)
+    by_month = every[every["month"].isin(window)].reset_index(drop=True)
     ytd = sections.outcomes_year_to_date(episodes, end, cats)
     rates = sections.outcome_rates_by_month(episodes, window, cats)
     bench = sections.benchmark(episodes, end, cats)
@@ -199,7 +206,6 @@ def outcomes_figures(
     )
 
     counts = LinkedCounts()
-    every = sections.outcomes_by_month(episodes, every_month, cats)
     for row in every.itertuples():
         counts.add(("closed", row.month, row.closure_reason), row.episodes, row.month in window)
     for month, group in every.groupby("month", sort=True):
@@ -265,8 +271,6 @@ def outcomes_figures(
 
 def outcomes_grid(figures: OutcomesFigures, cats: Categories | None = None) -> pd.DataFrame:
     """The dashboard's outcomes table: reasons by month, year to date, totals and two % rows."""
-    from helpers.plotting import month_label  # presentation only
-
     cats = cats or categories()
     wide = figures.by_month.pivot(index="closure_reason", columns="month", values="episodes")
     wide = wide.loc[list(cats.closure_reasons)]
@@ -301,13 +305,11 @@ def outcomes_grid(figures: OutcomesFigures, cats: Categories | None = None) -> p
 
 
 @dataclass
-class TimeOpenFigures:
+class TimeOpenFigures(ProtectedFigures):
     bands: pd.DataFrame  # band, episodes, pct
     total: object
     year_or_more: object  # the two longest bands together
     pct_year_or_more: object
-    counts: LinkedCounts  # every printed count and the sums linking them
-    hidden: frozenset  # the keys suppressed (empty unless published)
 
 
 def time_open_figures(
@@ -344,7 +346,7 @@ def time_open_figures(
 
 
 @dataclass
-class FamiliesFigures:
+class FamiliesFigures(ProtectedFigures):
     eligibility: pd.DataFrame  # open and closed families, meeting the criteria, pct
     criteria: pd.DataFrame  # families meeting the criteria with each problem
     by_count: pd.DataFrame  # open level-3 families by number of criteria met
@@ -352,8 +354,6 @@ class FamiliesFigures:
     phase_2_attached: object
     phase_2_pct_of_target: object  # of the families to be claimed for in 2015/16
     phase_2_pct_of_programme: object  # of the families over the five years
-    counts: LinkedCounts  # every printed count and the sums linking them
-    hidden: frozenset  # the keys suppressed (empty unless published)
 
 
 def families_figures(
@@ -456,7 +456,7 @@ def families_figures(
 
 
 @dataclass
-class LsoaFigures:
+class LsoaFigures(ProtectedFigures):
     """Notebook 04: open episodes by LSOA, those not on the map, and (with IMD 2015) deciles.
 
     Counts of LSOAs (areas, not people), IMD ranks and deciles, the concentration index and
@@ -476,8 +476,6 @@ class LsoaFigures:
     deciles: pd.DataFrame | None  # geo.by_imd_decile; None without IMD 2015
     concentration: object | None  # geo.DeprivationConcentration, episode counts masked
     shares: pd.DataFrame | None  # concentration.shares_table()
-    counts: LinkedCounts  # every printed count and the sums linking them
-    hidden: frozenset  # the keys suppressed (empty unless published)
 
 
 def lsoa_figures(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, display
 
-from helpers.disclosure import is_suppressed, policy
+from helpers.disclosure import is_suppressed, suppression_note
 from helpers.extract import Extract, load_extract
 from helpers.synthetic import SYNTHETIC_DIR
 
@@ -97,8 +97,8 @@ def data_quality_html(extract: Extract, publish: bool = False) -> str:
 
 def _format(column: str, series: pd.Series):
     if len(series) and series.map(is_suppressed).any():  # the mark passes through, numbers not
-        shown = pd.Series([v for v in series if not is_suppressed(v)], dtype=object)
-        number = _format(column, pd.Series(shown.tolist()) if len(shown) else pd.Series([0]))
+        shown = pd.Series([v for v in series if not is_suppressed(v)])
+        number = _format(column, shown if len(shown) else pd.Series([0]))
         return lambda v: v if is_suppressed(v) else (number(v) if number else v)
     if column.startswith(PCT_COLUMNS_PREFIX):
         return lambda v: "" if pd.isna(v) else f"{v:.1f}%"
@@ -109,15 +109,6 @@ def _format(column: str, series: pd.Series):
     if pd.api.types.is_float_dtype(series):
         return lambda v: "" if pd.isna(v) else f"{v:,.0f}"
     return None
-
-
-def suppression_note() -> str:
-    """What the suppression mark means, under every table or chart that shows it."""
-    rules = policy()
-    return (
-        f"{rules.mark} confidential: a count from 1 to {rules.largest_suppressed_count}, or a "
-        "figure hidden so that such a count cannot be worked out from the totals."
-    )
 
 
 _NUMBER_TEXT = re.compile(r"^-?[\d,]+(\.\d+)?%?$")
