@@ -46,10 +46,15 @@ def integer_range(counts: LinkedCounts, hidden: set, key) -> tuple[float, float]
 
 
 def recoverable(counts: LinkedCounts, hidden: set) -> list:
-    """Hidden counts (suppressed, or unprinted and small) with only one possible whole value."""
+    """Hidden counts (suppressed and not zero, or unprinted and small) with one possible value.
+
+    A hidden zero describes nobody; it matters only through the counts it shields, which are
+    checked themselves.
+    """
     checked = [
         k
         for k in counts.values
-        if k in hidden or (not counts.printed[k] and RULES.is_small(counts.values[k]))
+        if (k in hidden and counts.values[k] > 0)
+        or (not counts.printed[k] and RULES.is_small(counts.values[k]))
     ]
     return [k for k in checked if (r := integer_range(counts, hidden, k))[0] == r[1]]

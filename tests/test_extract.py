@@ -323,6 +323,16 @@ def test_header_only_file(tmp_path):
     assert "budget.csv: the file has a header but no rows" in str(error)
 
 
+def test_no_refusals_and_no_families_are_valid(tmp_path):
+    tables = copy.deepcopy(VALID)
+    tables["caf_refusals"] = []
+    tables["families"] = []
+    extract = load_extract(write_extract(tmp_path / "extract", tables))
+    assert len(extract.refusals) == 0
+    assert len(extract.families) == 0
+    assert extract.families["identified_date"].dtype.kind == "M"
+
+
 def test_several_problems_are_all_reported_together(tmp_path):
     tables = changed("caf_episodes", 0, "caf_level", "4")
     tables["caf_episodes"][1][COLUMN["caf_episodes"]["start_date"]] = "yesterday"

@@ -47,7 +47,12 @@ def _families() -> pd.DataFrame:
         "health",
     ]
     rows = [
-        {"family_id": f, **{c: i < k for i, c in enumerate(columns)}} for f, k in criteria.items()
+        {
+            "family_id": f,
+            "identified_date": pd.Timestamp("2014-12-01"),
+            **{c: i < k for i, c in enumerate(columns)},
+        }
+        for f, k in criteria.items()
     ]
     return pd.DataFrame(rows)
 
@@ -66,15 +71,47 @@ def test_meeting_at_least_two_criteria():
     assert met == [True, False, True, True, True, True, True]
 
 
+def _population(families: pd.DataFrame | None = None, when: str = "2015-08-31"):
+    return sf.families_on_report_date(
+        _episodes(), _families() if families is None else families, when
+    )
+
+
 def test_eligibility_summary():
-    summary = sf.eligibility_summary(_episodes(), _families(), "2015-08-31")
+    summary = sf.eligibility_summary(_population(), "2015-08-31")
     assert summary["families"].tolist() == [2, 2]  # F1, F6 open; F2, F7 closed
     assert summary["meeting_criteria"].tolist() == [2, 1]  # F2 meets only one
+    assert summary["not_assessed"].tolist() == [0, 0]
 
 
 def test_criteria_count_table_includes_zero_rows():
-    table = sf.criteria_count_table(_episodes(), _families(), "2015-08-31")
+    table = sf.criteria_count_table(_population(), "2015-08-31")
     assert table["families"].tolist() == [0, 0, 1, 1, 0, 0, 0]  # F1 has 2, F6 has 3
+
+
+def test_open_families_with_no_assessment_are_counted_as_not_assessed():
+    # Only the programme's families exported: F6 (open) and F2 (closed) have no row.
+    listed = _families()[~_families()["family_id"].isin(["F6", "F2"])]
+    population = _population(listed)
+    summary = sf.eligibility_summary(population, "2015-08-31")
+    assert summary["families"].tolist() == [2, 2]
+    assert summary["not_assessed"].tolist() == [1, 1]
+    assert summary["assessed"].tolist() == [1, 1]
+    assert summary["meeting_criteria"].tolist() == [1, 1]  # F1; F7
+    assert summary["pct_meeting_criteria"].tolist() == [100.0, 100.0]  # of those assessed
+    by_count = sf.criteria_count_table(population, "2015-08-31")
+    assert by_count["families"].sum() == summary["assessed"].iloc[0]
+
+
+def test_an_assessment_made_after_the_report_date_does_not_count_yet():
+    families = _families()
+    families["identified_date"] = pd.Timestamp("2015-06-01")
+    families.loc[families["family_id"] == "F1", "identified_date"] = pd.Timestamp("2015-09-01")
+    summary = sf.eligibility_summary(_population(families), "2015-08-31")
+    assert summary["not_assessed"].iloc[0] == 1  # F1 assessed the day after
+    assert summary["meeting_criteria"].iloc[0] == 1  # F6 only
+    summary = sf.eligibility_summary(_population(families, "2015-09-01"), "2015-09-01")
+    assert summary["not_assessed"].iloc[0] == 0
 
 
 def test_pbr_forecast_is_families_times_payment_times_rate():

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from helpers.rag import Indicator, indicator, rag_status, trend
+from helpers.rag import NO_VALUE, Indicator, indicator, rag_status, trend
 
 HIGHER = Indicator("x", "t", "m", higher_is_better=True, green=70, amber=60)
 LOWER = Indicator("y", "t", "m", higher_is_better=False, green=10, amber=20)
@@ -23,9 +23,9 @@ def test_lower_is_better(value, status):
     assert rag_status(value, LOWER) == status
 
 
-def test_no_value_is_an_error():
-    with pytest.raises(ValueError, match="x"):
-        rag_status(math.nan, HIGHER)
+def test_no_value_has_no_colour_status():
+    assert rag_status(math.nan, HIGHER) == NO_VALUE
+    assert rag_status(None, LOWER) == NO_VALUE
 
 
 def test_trend_direction_and_polarity():

@@ -71,7 +71,8 @@ def test_cff_caseload_on_11_january_2016(extract):
 
 
 def test_strengthening_families_figures(extract):
-    summary = sf.eligibility_summary(extract.episodes, extract.families, "2015-08-31")
+    population = sf.families_on_report_date(extract.episodes, extract.families, "2015-08-31")
+    summary = sf.eligibility_summary(population, "2015-08-31")
     assert list(summary["meeting_criteria"]) == [490, 318]
     attached = sf.attachments(extract.families, "2016-03-31")["attached"].tolist()
     assert attached == [274, 156, 532, 688]

@@ -205,16 +205,23 @@ class LinkedCounts:
 def audit(counts: LinkedCounts, suppressed: Iterable[Key], rules: Policy | None = None) -> list:
     """Hidden counts the reader can pin to one whole number from what is printed.
 
-    Checked are the suppressed counts and the unprinted ones of 1-4. For each, the smallest and
-    largest values consistent with every printed count and every sum (counts are never negative)
-    are found by linear programming; a count is pinned when no two whole numbers fit.
+    Checked are the suppressed counts other than zeros, and the unprinted ones of 1-4. For each,
+    the smallest and largest values consistent with every printed count and every sum (counts
+    are never negative) are found by linear programming; a count is pinned when no two whole
+    numbers fit.
     """
     rules = rules or policy()
     suppressed = set(suppressed)
     keys = list(counts.values)
     index = {k: i for i, k in enumerate(keys)}
     hidden = [k for k in keys if k in suppressed or not counts.printed[k]]
-    checked = [k for k in hidden if k in suppressed or rules.is_small(counts.values[k])]
+    # A hidden zero describes nobody: it was hidden only to shield a partner, whose own check
+    # stands. (A printed zero total pins its parts to zero, and no partner can change that.)
+    checked = [
+        k
+        for k in hidden
+        if (k in suppressed and counts.values[k] > 0) or rules.is_small(counts.values[k])
+    ]
     if not checked:
         return []
     equations = counts.sum_matrix()

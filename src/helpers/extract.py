@@ -25,6 +25,9 @@ from helpers.config import Categories, categories
 LSOA11CD_PATTERN = r"^E01\d{6}$"
 MAX_PROBLEMS_SHOWN = 50
 SYNTHETIC_MANIFEST = "manifest.json"  # written beside the synthetic extract
+#: Files a council may export with a header and no rows: no refusals were recorded, or no
+#: family has been assessed for Strengthening Families. The sections they feed say so.
+MAY_BE_EMPTY = frozenset({"caf_refusals", "families"})
 #: Text columns with few distinct values, held as categories.
 CATEGORICAL = frozenset({"lead_agency", "closure_reason", "refused_by", "lsoa11cd"})
 
@@ -343,7 +346,7 @@ def _parse_table(
         problems.append(Problem(label, None, column, None, f"column is missing{hint}"))
     if missing:
         return None
-    if raw.empty:
+    if raw.empty and name not in MAY_BE_EMPTY:
         problems.append(Problem(label, None, None, None, "the file has a header but no rows"))
         return None
     typed = pd.DataFrame(index=raw.index)

@@ -77,53 +77,100 @@ def families_closed_between(
     return pd.Index(ended).difference(families_open_at(episodes, end, cats))
 
 
-def _criteria_of(families: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
-    return families[families["family_id"].isin(ids)]
+#: The two groups every Strengthening Families count on a report date is drawn from.
+OPEN_GROUP = "Open to CFF at level 3"
 
 
-def eligibility_summary(
+def closed_group_label() -> str:
+    start = programme().early_start
+    return f"Closed since {start.day} {start:%B %Y}, none open"
+
+
+#: How the families counted on a report date are chosen, in the words the page prints.
+POPULATION_DEFINITION = (
+    "Families are counted on the report date. A family is open when one of its children has a "
+    "Children and Families First episode at CAF level 3 open on that date; it is closed when "
+    "such an episode ended between the programme's early start and that date and none is still "
+    "open. A family counts as assessed when the Strengthening Families list holds its "
+    "assessment, made on or before the report date; a family not yet assessed is counted, but "
+    "neither as meeting the criteria nor as not meeting them. Shares of families meeting the "
+    "criteria are of the families assessed."
+)
+
+
+def families_on_report_date(
     episodes: pd.DataFrame,
     families: pd.DataFrame,
     when: str | pd.Timestamp,
     cats: Categories | None = None,
 ) -> pd.DataFrame:
-    """Families open at level 3, and closed since the early start, meeting the criteria."""
+    """Every family a Strengthening Families figure on ``when`` counts: one row per family.
+
+    Columns: ``family_id``; ``group`` (:data:`OPEN_GROUP` or :func:`closed_group_label`);
+    ``assessed`` (its row in the families list was identified on or before ``when``);
+    ``criteria_met`` (how many of the six, missing when not assessed); ``meets_criteria``
+    (assessed and at least the minimum). Every table and sentence of the section is a count
+    of this frame, so that their parts add up to their totals on any extract.
+    """
     cats = cats or categories()
-    prog = programme()
     day = metrics.as_timestamp(when)
-    groups = {
-        "Open to CFF at level 3": families_open_at(episodes, day, cats),
-        f"Closed since {prog.early_start.day} {prog.early_start:%B %Y}, none open": (
-            families_closed_between(episodes, prog.early_start, day, cats)
-        ),
-    }
+    open_ids = families_open_at(episodes, day, cats)
+    closed_ids = families_closed_between(episodes, programme().early_start, day, cats)
+    people = pd.DataFrame(
+        {
+            "family_id": [*open_ids, *closed_ids],
+            "group": [OPEN_GROUP] * len(open_ids) + [closed_group_label()] * len(closed_ids),
+        }
+    )
+    known = families[families["identified_date"] <= day]
+    met = pd.Series(
+        metrics.criteria_met(known, cats.criteria_columns).to_numpy(),
+        index=known["family_id"].to_numpy(),
+    )
+    people["criteria_met"] = people["family_id"].map(met).astype("Int64")
+    people["assessed"] = people["criteria_met"].notna()
+    people["meets_criteria"] = (
+        (people["criteria_met"] >= cats.strengthening_families_min_criteria)
+        .fillna(False)
+        .astype(bool)
+    )
+    return people
+
+
+def eligibility_summary(population: pd.DataFrame, when: str | pd.Timestamp) -> pd.DataFrame:
+    """Families open at level 3, and closed since the early start: assessed, meeting criteria."""
+    day = metrics.as_timestamp(when)
     rows = []
-    for group, ids in groups.items():
-        assessed = _criteria_of(families, ids)
-        eligible = int(meets_criteria(assessed, cats).sum())
+    for group in (OPEN_GROUP, closed_group_label()):
+        members = population[population["group"] == group]
+        assessed = int(members["assessed"].sum())
+        eligible = int(members["meets_criteria"].sum())
         rows.append(
             {
                 "as_at": day,
                 "group": group,
-                "families": len(ids),
+                "families": len(members),
+                "not_assessed": len(members) - assessed,
+                "assessed": assessed,
                 "meeting_criteria": eligible,
-                "pct_meeting_criteria": metrics.pct(eligible, len(ids)),
+                "pct_meeting_criteria": metrics.pct(eligible, assessed),
             }
         )
     return pd.DataFrame(rows)
 
 
 def criteria_table(
-    episodes: pd.DataFrame,
+    population: pd.DataFrame,
     families: pd.DataFrame,
     when: str | pd.Timestamp,
     cats: Categories | None = None,
 ) -> pd.DataFrame:
     """Open level-3 families meeting the criteria: how many have each criterion."""
     cats = cats or categories()
-    open_ids = families_open_at(episodes, when, cats)
-    assessed = _criteria_of(families, open_ids)
-    eligible = assessed[meets_criteria(assessed, cats)]
+    eligible_ids = population.loc[
+        (population["group"] == OPEN_GROUP) & population["meets_criteria"], "family_id"
+    ]
+    eligible = families[families["family_id"].isin(eligible_ids)]
     counts = eligible[list(cats.criteria_columns)].sum().astype("int64")
     return pd.DataFrame(
         {
@@ -131,22 +178,23 @@ def criteria_table(
             "criterion": counts.index,
             "description": [cats.strengthening_families_criteria[c] for c in counts.index],
             "families": counts.to_numpy(),
-            "pct": metrics.pct(counts, len(eligible)).to_numpy(),
+            "pct": metrics.pct(counts, len(eligible_ids)).to_numpy(),
         }
     )
 
 
 def criteria_count_table(
-    episodes: pd.DataFrame,
-    families: pd.DataFrame,
-    when: str | pd.Timestamp,
-    cats: Categories | None = None,
+    population: pd.DataFrame, when: str | pd.Timestamp, cats: Categories | None = None
 ) -> pd.DataFrame:
-    """Open level-3 families by how many of the six criteria they meet (0 to 6)."""
+    """Open level-3 families assessed, by how many of the six criteria they meet (0 to 6)."""
     cats = cats or categories()
-    assessed = _criteria_of(families, families_open_at(episodes, when, cats))
-    met = metrics.criteria_met(assessed, cats.criteria_columns)
-    counts = met.value_counts().reindex(range(len(cats.criteria_columns) + 1), fill_value=0)
+    assessed = population[(population["group"] == OPEN_GROUP) & population["assessed"]]
+    counts = (
+        assessed["criteria_met"]
+        .astype("int64")
+        .value_counts()
+        .reindex(range(len(cats.criteria_columns) + 1), fill_value=0)
+    )
     return pd.DataFrame(
         {
             "as_at": metrics.as_timestamp(when),
@@ -162,7 +210,9 @@ def attachments(families: pd.DataFrame, when: str | pd.Timestamp) -> pd.DataFram
     """Families attached and claimed, by phase and period, up to ``when``."""
     prog = programme()
     day = metrics.as_timestamp(when)
-    attached, claimed = families["attached_date"], families["claimed_date"]
+    claimed = families["claimed_date"]
+    # Every row counts only what was known on ``when``: attachments after it are not yet made.
+    attached = families["attached_date"].where(families["attached_date"] <= day)
     phase_1 = families["phase"] == 1
     phase_2 = families["phase"] == 2
     periods = [

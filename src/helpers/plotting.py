@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
 from helpers.disclosure import is_suppressed, policy, suppression_note
-from helpers.rag import NOT_PUBLISHED, Indicator, rag_colour, rag_status, trend
+from helpers.rag import NO_VALUE, NOT_PUBLISHED, Indicator, rag_colour, rag_status, trend
 
 # Colour-blind-safe categorical palette (Okabe-Ito), in a fixed order so a category keeps its
 # colour from chart to chart.
@@ -239,6 +241,10 @@ def indicator_badge_html(ind: Indicator, value: object, previous: object) -> str
     if is_suppressed(value):
         return rag_badge_html(
             ind.key, ind.title, NOT_PUBLISHED, "–", "not published", ind.measure, value
+        )
+    if value is None or math.isnan(float(value)):
+        return rag_badge_html(
+            ind.key, ind.title, NO_VALUE, "–", "nothing to compare", ind.measure, "no data"
         )
     earlier = float("nan") if is_suppressed(previous) else float(previous)
     direction = trend(float(value), earlier, ind)

@@ -366,19 +366,24 @@ def families_figures(
 ) -> FamiliesFigures:
     """Strengthening Families: who meets the criteria, with which problems; attachments."""
     cats = cats or categories()
-    eligibility = sf.eligibility_summary(episodes, families, as_at, cats)
-    criteria = sf.criteria_table(episodes, families, as_at, cats)
-    by_count = sf.criteria_count_table(episodes, families, as_at, cats)
+    population = sf.families_on_report_date(episodes, families, as_at, cats)
+    eligibility = sf.eligibility_summary(population, as_at)
+    criteria = sf.criteria_table(population, families, as_at, cats)
+    by_count = sf.criteria_count_table(population, as_at, cats)
     attached = sf.attachments(families, attachments_as_at)
 
     counts = LinkedCounts()
-    groups, meeting = [], []
+    groups, assessed, meeting = [], [], []
     for i, row in enumerate(eligibility.itertuples()):
         group = counts.add(("families", i), row.families)
+        unassessed = counts.add(("not_assessed", i), row.not_assessed)
+        seen = counts.add(("assessed", i), row.assessed)
         met = counts.add(("meeting", i), row.meeting_criteria)
-        not_met = counts.add(("not_meeting", i), row.families - row.meeting_criteria, printed=False)
-        counts.add_sum(group, [met, not_met])
+        not_met = counts.add(("not_meeting", i), row.assessed - row.meeting_criteria, printed=False)
+        counts.add_sum(group, [unassessed, seen])
+        counts.add_sum(seen, [met, not_met])
         groups.append(group)
+        assessed.append(seen)
         meeting.append(met)
     # Families with each problem, and (never printed) the meeting families without it.
     problem_keys = []
@@ -393,7 +398,7 @@ def families_figures(
         counts.add(("criteria_met", int(n)), f)
         for n, f in zip(by_count["criteria_met"], by_count["families"], strict=True)
     ]
-    counts.add_sum(groups[0], met_keys)
+    counts.add_sum(assessed[0], met_keys)
     eligible = by_count["meets_criteria"].to_numpy()
     counts.add_sum(meeting[0], [k for k, e in zip(met_keys, eligible, strict=True) if e])
     counts.add_sum(
@@ -422,14 +427,18 @@ def families_figures(
 
     mask = _Masker(counts, publish)
     eligibility = mask.column(eligibility, "families", [(k,) for k in groups])
+    eligibility = mask.column(eligibility, "not_assessed", [("not_assessed", i) for i in range(2)])
+    eligibility = mask.column(eligibility, "assessed", [(k,) for k in assessed])
     eligibility = mask.column(eligibility, "meeting_criteria", [(k,) for k in meeting])
     eligibility = mask.column(
-        eligibility, "pct_meeting_criteria", [(m, g) for m, g in zip(meeting, groups, strict=True)]
+        eligibility,
+        "pct_meeting_criteria",
+        [(m, a) for m, a in zip(meeting, assessed, strict=True)],
     )
     criteria = mask.column(criteria, "families", [(k,) for k in problem_keys])
     criteria = mask.column(criteria, "pct", [(k, meeting[0]) for k in problem_keys])
     by_count = mask.column(by_count, "families", [(k,) for k in met_keys])
-    by_count = mask.column(by_count, "pct", [(k, groups[0]) for k in met_keys])
+    by_count = mask.column(by_count, "pct", [(k, assessed[0]) for k in met_keys])
     attached = mask.column(attached, "attached", [(k,) for k in attached_keys])
     attached = mask.column(attached, "claimed", [(k,) for k in claimed_keys])
     attached = mask.column(attached, "pct_of_target", [(k,) for k in attached_keys])

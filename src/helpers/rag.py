@@ -33,18 +33,24 @@ def indicator(key: str) -> Indicator:
 #: The status of an indicator whose value is suppressed in a published report.
 NOT_PUBLISHED = "Not published"
 NOT_PUBLISHED_COLOUR = "#7F7F7F"
+#: The status of an indicator with nothing to measure in the period (no CAF open, none closed).
+NO_VALUE = "No status"
 
 
 def rag_colour(status: str) -> str:
-    if status == NOT_PUBLISHED:
+    if status in (NOT_PUBLISHED, NO_VALUE):
         return NOT_PUBLISHED_COLOUR
     return rag_config()["colours"][status]
 
 
 def rag_status(value: float, ind: Indicator) -> str:
-    """Green at or beyond ``green``, Amber at or beyond ``amber``, otherwise Red."""
+    """Green at or beyond ``green``, Amber at or beyond ``amber``, otherwise Red.
+
+    No value (nothing to measure: no CAF open, or none closed in the year) is :data:`NO_VALUE`,
+    never a colour: a report period with no activity is not judged.
+    """
     if value is None or math.isnan(value):
-        raise ValueError(f"indicator {ind.key}: no value to give a RAG status to")
+        return NO_VALUE
     sign = 1 if ind.higher_is_better else -1
     if sign * value >= sign * ind.green:
         return "Green"

@@ -9,6 +9,7 @@ print them: a figure suppressed there is ``suppressed`` here, and its value is n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -49,6 +50,8 @@ def _status(row: _Row) -> str:
         return "agrees" if row.published == row.recomputed else "disagrees"
     decimals = row.decimals if row.decimals is not None else _decimals(row.published)
     recomputed = float(row.recomputed)
+    if math.isnan(recomputed):  # a share of nothing: no CAF in its denominator
+        return "not computable"
     scale = 10**decimals
     rounded = (
         int(recomputed * scale + 0.5 + 1e-9) / scale
@@ -266,14 +269,17 @@ def _cff_report(extract: Extract, cats: Categories, publish: bool) -> Iterable[_
     for line, (spend, income, net) in doc["budget_2015_16_forecast_q3"].items():
         if line == "Total":
             values = budget[["spend", "income", "net"]].sum()
-        else:
+        elif line in budget.index:
             values = budget.loc[line, ["spend", "income", "net"]]
+        else:
+            values = None
         for name, printed in (("spend", spend), ("income", income), ("net", net)):
             yield _Row(
                 "Budget 2015/16 forecast, quarter 3",
                 f"{line}: {name} (£)",
                 printed,
-                int(values[name]),
+                None if values is None else int(values[name]),
+                note="" if values is not None else "the extract's budget has no line of this name",
             )
     for key, label in (
         ("residents", "Residents"),

@@ -136,8 +136,11 @@ def number(value: object) -> str:
 
 
 def percent(value: object) -> str:
-    """A percentage for a sentence: ``25.0%``, or the suppression mark."""
-    return value if is_suppressed(value) else f"{float(value):.1f}%"
+    """A percentage for a sentence: ``25.0%``, the suppression mark, or (a share of nothing)
+    ``not available``."""
+    if is_suppressed(value):
+        return value
+    return "not available" if pd.isna(value) else f"{float(value):.1f}%"
 
 
 def long_date(day) -> str:
