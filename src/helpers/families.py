@@ -159,6 +159,25 @@ def eligibility_summary(population: pd.DataFrame, when: str | pd.Timestamp) -> p
     return pd.DataFrame(rows)
 
 
+def assessment_in_words(eligibility: pd.DataFrame, families_listed: int) -> str:
+    """What the page says about families it cannot judge against the criteria (or nothing)."""
+    if families_listed == 0:
+        return (
+            "The Strengthening Families list in this extract is empty: no family has been "
+            "assessed against the criteria, so none can be counted as meeting them."
+        )
+    open_row = eligibility.iloc[0]
+    unassessed = open_row["not_assessed"]
+    if isinstance(unassessed, str) or unassessed > 0:
+        return (
+            f"{unassessed if isinstance(unassessed, str) else f'{unassessed:,}'} of the "
+            "families open at level 3 have not been assessed against the criteria by this "
+            "date: they are counted, but neither as meeting the criteria nor as not meeting "
+            "them, and the shares are of the families assessed."
+        )
+    return ""
+
+
 def criteria_table(
     population: pd.DataFrame,
     families: pd.DataFrame,

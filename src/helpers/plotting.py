@@ -8,6 +8,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from helpers.disclosure import is_suppressed, policy, suppression_note
 from helpers.rag import NO_VALUE, NOT_PUBLISHED, Indicator, rag_colour, rag_status, trend
@@ -107,7 +108,7 @@ def category_bar_chart(
     for bar, count, share in zip(bars, ordered[value], ordered["pct"], strict=True):
         if is_suppressed(count):
             label = count
-        elif is_suppressed(share):
+        elif is_suppressed(share) or pd.isna(share):  # hidden, or a share of nothing
             label = f"{count:,}"
         else:
             label = f"{count:,} ({share:.1f}%)"
@@ -119,6 +120,7 @@ def category_bar_chart(
             va="center",
             fontsize=9,
         )
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.2 of a family
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     ax.grid(axis="y", visible=False)

@@ -280,8 +280,10 @@ def outcomes_grid(figures: OutcomesFigures, cats: Categories | None = None) -> p
     def count(value: object) -> str:
         return value if isinstance(value, str) else f"{int(value):,}"
 
-    def share(value: object) -> str:
-        return value if isinstance(value, str) else f"{value:.1f}%"
+    def share(value: object) -> str:  # n/a: a share of no closures
+        if isinstance(value, str):
+            return value
+        return "n/a" if pd.isna(value) else f"{value:.1f}%"
 
     rows = {
         reason: [*map(count, wide.loc[reason]), count(ytd.at[reason, "episodes"])]

@@ -92,5 +92,7 @@ def gap_to_target(value: object, ind: Indicator) -> str:
     """`` (4.2 points below it)``: how far a percentage is from the target; blank if hidden."""
     if ind.target is None or isinstance(value, str):  # a suppressed value gives no gap
         return ""
+    if value is None or math.isnan(float(value)):  # nothing measured, no gap
+        return ""
     gap = ind.target - float(value)
     return f" ({abs(gap):.1f} points {'below' if gap > 0 else 'above'} it)"

@@ -143,6 +143,11 @@ def percent(value: object) -> str:
     return "not available" if pd.isna(value) else f"{float(value):.1f}%"
 
 
+def is_not_available(value: object) -> bool:
+    """A figure with nothing to compute it from (a share of no CAFs), not a hidden one."""
+    return not isinstance(value, str) and (value is None or bool(pd.isna(value)))
+
+
 def long_date(day) -> str:
     """A date as the reports write it: ``1 April 2015``."""
     day = pd.Timestamp(day)
