@@ -19,24 +19,24 @@ HEADERS = {name: [spec.name for spec in specs] for name, specs in CONTRACT.items
 # A valid tiny extract, one list of cells per record (in CONTRACT column order).
 VALID: dict[str, list[list[str]]] = {
     "caf_episodes": [
-        # row 2: closed, ISO dates
-        ["E1", "C1", "F1", "School", "2", "2015-04-05", "2015-06-01", "Non-engagement",
+        # row 2: closed (each date column is written one way: here UK, day first)
+        ["E1", "C1", "F1", "School", "2", "05/04/2015", "01/06/2015", "Non-engagement",
          "E01009623"],
-        # row 3: open, UK date, no LSOA
+        # row 3: open, no LSOA
         ["E2", "C2", "F2", "Health", "3", "05/04/2015", "", "", ""],
-        # row 4: closed on the day it opened, UK dates
+        # row 4: closed on the day it opened
         ["E3", "C3", "F2", "Children's Centre", "2", "31/12/2015", "31/12/2015",
          "Referral to Social Care", "E01009556"],
     ],
     "caf_refusals": [
-        ["R1", "2015-04-01", "Parent", "School"],
+        ["R1", "01/04/2015", "Parent", "School"],
         ["R2", "02/05/2015", "Child/young person", "Children & Families First"],
     ],
     "families": [
         ["F1", "2015-04-01", "true", "false", "TRUE", "FALSE", "True", "False", "2",
          "2015-05-01", "2015-09-01"],
         ["F2", "2015-04-02", "yes", "no", "YES", "No", "y", "n", "", "", ""],
-        ["F3", "03/04/2015", "Y", "N", "1", "0", " yes ", "nO", "", "", ""],
+        ["F3", "2015-04-03", "Y", "N", "1", "0", " yes ", "nO", "", "", ""],
     ],
     "budget": [
         ["Troubled Families", "1118019", "-1004297"],
@@ -120,7 +120,7 @@ def test_caf_levels_are_the_numbers_written(valid):
     assert load_extract(valid).episodes["caf_level"].tolist() == [2, 3, 2]
 
 
-def test_iso_and_uk_dates_parse_day_first(valid):
+def test_uk_dates_parse_day_first_and_iso_as_written(valid):
     episodes = load_extract(valid).episodes
     assert episodes["start_date"].tolist() == [
         pd.Timestamp(2015, 4, 5),
@@ -129,6 +129,12 @@ def test_iso_and_uk_dates_parse_day_first(valid):
     ]
     refusals = load_extract(valid).refusals
     assert refusals["refusal_date"].tolist() == [pd.Timestamp(2015, 4, 1), pd.Timestamp(2015, 5, 2)]
+    identified = load_extract(valid).families["identified_date"].tolist()
+    assert identified == [
+        pd.Timestamp(2015, 4, 1),
+        pd.Timestamp(2015, 4, 2),
+        pd.Timestamp(2015, 4, 3),
+    ]
 
 
 def test_blank_end_date_is_nat(valid):
@@ -200,13 +206,14 @@ def test_american_date_is_not_guessed(tmp_path):
     folder = write_extract(
         tmp_path / "extract", changed("caf_refusals", 0, "refusal_date", "04/25/2015")
     )
-    line = problem_line(load_error(folder), "caf_refusals.csv, row 2, column refusal_date")
-    assert "'04/25/2015'" in line
+    line = problem_line(load_error(folder), "caf_refusals.csv, column refusal_date")
+    assert "only make sense month first" in line and "row 2: '04/25/2015'" in line
+    assert "date_order: month-first" in line  # how to say so, if the export is month first
 
 
 def test_end_date_before_start_date(tmp_path):
     folder = write_extract(
-        tmp_path / "extract", changed("caf_episodes", 0, "end_date", "2015-04-04")
+        tmp_path / "extract", changed("caf_episodes", 0, "end_date", "04/04/2015")
     )
     line = problem_line(load_error(folder), "caf_episodes.csv, row 2, column end_date")
     assert "ends before it starts" in line
@@ -465,7 +472,7 @@ def test_synthetic_copy_with_one_byte_changed_is_not_synthetic(tmp_path):
 
 def test_a_blank_line_does_not_shift_the_row_numbers(tmp_path):
     folder = write_extract(
-        tmp_path / "extract", changed("caf_episodes", 0, "end_date", "2015-04-04")
+        tmp_path / "extract", changed("caf_episodes", 0, "end_date", "04/04/2015")
     )
     episodes = folder / "caf_episodes.csv"
     header, *records = episodes.read_text(encoding="utf-8").splitlines()

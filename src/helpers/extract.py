@@ -8,6 +8,7 @@ silently.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -21,6 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers.config import Categories, categories
+from helpers.extract_dates import ExtractSettings, extract_settings, read_date_column
 
 LSOA11CD_PATTERN = r"^E01\d{6}$"
 MAX_PROBLEMS_SHOWN = 50
@@ -81,7 +83,6 @@ CONTRACT: dict[str, tuple[ColumnSpec, ...]] = {
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0"})
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S")
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,13 @@ def file_label(path: Path, name: str) -> str:
     return f"{name}.csv" if path.is_dir() else f"{path.name}[{name}]"
 
 
+def extract_date(path: Path) -> dt.date:
+    """The extract's date, as far as the files tell: the day they were last written."""
+    files = [path / f"{name}.csv" for name in CONTRACT] if path.is_dir() else [path]
+    stamps = [file.stat().st_mtime for file in files if file.exists()]
+    return dt.date.fromtimestamp(max(stamps)) if stamps else dt.date.today()
+
+
 def extract_sha256(path: Path) -> str:
     """A hash of the extract's contract files, to record which data a report came from."""
     digest = hashlib.sha256()
@@ -281,22 +289,6 @@ def extract_sha256(path: Path) -> str:
 def _row_numbers(index: Iterable[int]) -> list[int]:
     """Row numbers as the analyst sees them: the header is row 1, the first record row 2."""
     return [int(i) + 2 for i in index]
-
-
-def parse_dates(values: pd.Series) -> pd.Series:
-    """ISO ``YYYY-MM-DD`` or UK ``DD/MM/YYYY`` (day first, always); blank -> NaT.
-
-    Values that are neither stay NaT; :func:`unparsed` finds them.
-    """
-    text = values.astype("string").str.strip()
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    for fmt in DATE_FORMATS:
-        todo = parsed.isna() & text.fillna("").ne("")
-        if not todo.any():
-            break
-        attempt = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        parsed.loc[todo] = attempt.astype("datetime64[ns]")
-    return parsed.dt.normalize()  # dates, not times: an Excel date-time keeps its day only
 
 
 def parse_booleans(values: pd.Series) -> pd.Series:
@@ -319,7 +311,6 @@ def parse_numbers(values: pd.Series, integer: bool) -> pd.Series:
 
 
 _PARSERS: dict[str, Callable[[pd.Series], pd.Series]] = {
-    "date": parse_dates,
     "bool": parse_booleans,
     "int": lambda values: parse_numbers(values, integer=True),
     "money": lambda values: parse_numbers(values, integer=False),
@@ -332,8 +323,15 @@ _KIND_WORDS = {
 }
 
 
+@dataclass(frozen=True)
+class _DateContext:
+    settings: ExtractSettings
+    latest: dt.date  # the last plausible date
+    placeholders: dict[str, int] = field(default_factory=dict)  # "file, column" -> read as blank
+
+
 def _parse_table(
-    raw: pd.DataFrame, name: str, label: str, problems: list[Problem]
+    raw: pd.DataFrame, name: str, label: str, problems: list[Problem], dates: _DateContext
 ) -> pd.DataFrame | None:
     specs = CONTRACT[name]
     raw = raw.rename(columns=lambda column: str(column).strip())
@@ -360,6 +358,16 @@ def _parse_table(
             value = text.mask(blank)
             # Few distinct values in many rows: categories take a fraction of the memory.
             typed[spec.name] = value.astype("category") if spec.name in CATEGORICAL else value
+            continue
+        if spec.kind == "date":
+            column = read_date_column(text, spec.required, dates.settings, dates.latest)
+            if column.column_problem:
+                problems.append(Problem(label, None, spec.name, None, column.column_problem))
+            for index, value, message in column.row_problems:
+                problems.append(Problem(label, int(index) + 2, spec.name, value, message))
+            if column.placeholders:
+                dates.placeholders[f"{label}, column {spec.name}"] = column.placeholders
+            typed[spec.name] = column.dates
             continue
         parsed = _PARSERS[spec.kind](text)
         bad = parsed.isna() & ~blank
@@ -444,7 +452,12 @@ def _row_rules(name: str, frame: pd.DataFrame) -> list[tuple[pd.Series, str, str
 
 
 def _check_rules(
-    name: str, label: str, frame: pd.DataFrame, cats: Categories, problems: list[Problem]
+    name: str,
+    label: str,
+    frame: pd.DataFrame,
+    cats: Categories,
+    problems: list[Problem],
+    across_columns: bool = True,
 ) -> None:
     try:
         _schemas(cats)[name].validate(frame, lazy=True, inplace=True)  # checks only: no copy
@@ -456,7 +469,7 @@ def _check_rules(
             problems.append(
                 Problem(label, int(case.index) + 2, case.column, str(case.failure_case), message)
             )
-    for broken, column, message in _row_rules(name, frame):
+    for broken, column, message in _row_rules(name, frame) if across_columns else []:
         broken = broken.fillna(False).astype(bool)
         for index in frame.index[broken]:
             value = frame.at[index, column]
@@ -510,6 +523,8 @@ def load_extract(
     if (path / VALIDATED_MANIFEST).is_file():
         return _load_validated(path)
     digest = extract_sha256(path)
+    settings = extract_settings()
+    dates = _DateContext(settings, settings.latest_date or extract_date(path))
     warnings: list[str] = []
     sources = _read_sources(path, warnings)
     problems: list[Problem] = []
@@ -520,10 +535,17 @@ def load_extract(
         if name not in sources:
             problems.append(Problem(label, None, None, None, "file is missing from the extract"))
             continue
-        frame = _parse_table(sources.pop(name), name, label, problems)
+        frame = _parse_table(sources.pop(name), name, label, problems, dates)
         if frame is not None:
-            _check_rules(name, label, frame, cats, problems)
+            # Rules across columns read a column that could not be read: they would only mislead.
+            unreadable = any(p.file == label and p.row is None for p in problems)
+            _check_rules(name, label, frame, cats, problems, across_columns=not unreadable)
             typed[name] = frame
+    for where, count in dates.placeholders.items():
+        warnings.append(
+            f"{where}: {count} placeholder date(s) such as 9999-12-31 were read as blank "
+            "(not ended or not set)."
+        )
     problems.sort(key=lambda p: (p.file, p.row or 0, p.column or ""))
     whole_file = [p for p in problems if p.row is None]
     if problems and (not allow_invalid or whole_file):

@@ -1,0 +1,210 @@
+"""Reading an extract's dates so that each means one thing.
+
+A date column is read in one format, decided from the whole column: ISO ``YYYY-MM-DD`` (or a
+real Excel date), or dates with slashes, day first (UK) unless the council's settings say month
+first. A column whose slashed dates only make sense month first, or that mixes two written
+formats, stops the run with the formats found and example rows: guessing would change figures
+without a word. Dates outside a plausible window (a typing error in the year) are refused by
+row; placeholder dates such as ``9999-12-31`` are read as "not ended" in optional columns.
+
+The settings live in ``config/extract.yaml`` (:class:`ExtractSettings`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.config import config_dir, load_yaml
+
+DATE_ORDERS = ("auto", "day-first", "month-first")
+ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+EXCEL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T]\d{2}:\d{2}:\d{2}(\.\d+)?$")  # a real Excel date
+SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    date_order: str
+    earliest_date: dt.date
+    latest_date: dt.date | None  # None: the extract's date
+    open_end_dates: frozenset[str]
+    allow_invalid_max_left_out_pct: float
+    total_row_labels: frozenset[str]
+
+
+@cache
+def _settings_from(path: Path) -> ExtractSettings:
+    raw = load_yaml(path)
+    order = str(raw.get("date_order") or "auto")
+    if order not in DATE_ORDERS:
+        raise ValueError(f"{path}: date_order is {order!r}; use one of {', '.join(DATE_ORDERS)}")
+    latest = raw.get("latest_date")
+    return ExtractSettings(
+        date_order=order,
+        earliest_date=pd.Timestamp(raw.get("earliest_date") or "2000-01-01").date(),
+        latest_date=pd.Timestamp(latest).date() if latest else None,
+        open_end_dates=frozenset(str(v).strip() for v in raw.get("open_end_dates") or []),
+        allow_invalid_max_left_out_pct=float(raw.get("allow_invalid_max_left_out_pct", 1)),
+        total_row_labels=frozenset(
+            str(v).strip().lower() for v in raw.get("total_row_labels") or []
+        ),
+    )
+
+
+def extract_settings() -> ExtractSettings:
+    """The settings in ``config/extract.yaml``."""
+    return _settings_from(config_dir() / "extract.yaml")
+
+
+def long(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+@dataclass
+class DateColumn:
+    """One date column read: the dates, and what was wrong with it."""
+
+    dates: pd.Series  # datetime64[ns], NaT where blank, placeholder or refused
+    row_problems: list[tuple[object, str, str]]  # (index, value as written, message)
+    column_problem: str | None  # the whole column cannot be read: the run stops
+    placeholders: int  # placeholder dates read as blank
+
+
+def _examples(text: pd.Series, mask: pd.Series, n: int = 2) -> str:
+    rows = text[mask].head(n)
+    return ", ".join(f"row {int(i) + 2}: {value!r}" for i, value in rows.items())
+
+
+def read_date_column(
+    text: pd.Series,
+    required: bool,
+    settings: ExtractSettings,
+    latest: dt.date,
+) -> DateColumn:
+    """Read a column of date cells (strings, stripped; blank = ``""`` or NA).
+
+    ``latest`` is the last plausible date (the extract's date unless the settings name one).
+    """
+    text = text.astype("string").fillna("").str.strip()
+    placeholder = text.isin(settings.open_end_dates) & text.ne("")
+    row_problems: list[tuple[object, str, str]] = []
+    if required:
+        for index, value in text[placeholder].items():
+            row_problems.append(
+                (index, value, "is a placeholder date, not a real one (the column is required)")
+            )
+    text = text.mask(placeholder, "")
+    # Only well-formed values decide a column's format: "2015-13-01" is a typing error in a row,
+    # not a second format.
+    iso = text.str.match(ISO) & _real_dates(text, ISO, ((0, 1, 2),))
+    excel = text.str.match(EXCEL)
+    slashed = text.str.match(SLASHED) & _real_dates(text, SLASHED, ((2, 1, 0), (2, 0, 1)))
+    empty = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+
+    if iso.any() and slashed.any():
+        return DateColumn(
+            empty,
+            [],
+            f"mixes two ways of writing dates: YYYY-MM-DD in {int(iso.sum())} row(s) "
+            f"({_examples(text, iso)}) and DD/MM/YYYY in {int(slashed.sum())} row(s) "
+            f"({_examples(text, slashed)}). Export the column in one format.",
+            0,
+        )
+    parts = text[slashed].str.extract(SLASHED).astype("int64")
+    first_over_12 = pd.Series(False, index=text.index)
+    second_over_12 = pd.Series(False, index=text.index)
+    if len(parts):
+        first_over_12.loc[parts.index] = parts[0] > 12
+        second_over_12.loc[parts.index] = parts[1] > 12
+    order = settings.date_order
+    if order == "auto":
+        if first_over_12.any() and second_over_12.any():
+            return DateColumn(
+                empty,
+                [],
+                "has dates that only make sense day first "
+                f"({_examples(text, first_over_12)}) and others that only make sense month "
+                f"first ({_examples(text, second_over_12)}). Export the column in one format.",
+                0,
+            )
+        if second_over_12.any():
+            return DateColumn(
+                empty,
+                [],
+                "has dates that only make sense month first, as a US-format export writes them "
+                f"({_examples(text, second_over_12)}). If the whole extract is month first, set "
+                "date_order: month-first in the extract settings (config/extract.yaml); "
+                "otherwise export the dates as DD/MM/YYYY or YYYY-MM-DD.",
+                0,
+            )
+        order = "day-first"
+
+    year = pd.Series(pd.NA, index=text.index, dtype="Int64")
+    month = year.copy()
+    day = year.copy()
+    for mask, pattern, (y, m, d) in (
+        (iso, ISO, (0, 1, 2)),
+        (excel, EXCEL, (0, 1, 2)),
+        (slashed, SLASHED, (2, 1, 0) if order == "day-first" else (2, 0, 1)),
+    ):
+        if mask.any():
+            found = text[mask].str.extract(pattern).iloc[:, :3].astype("int64")
+            year.loc[mask] = found[y]
+            month.loc[mask] = found[m]
+            day.loc[mask] = found[d]
+    # Years pandas cannot hold (3015) are refused below with the window, not converted.
+    known = year.notna() & year.between(1700, 2200).fillna(False)
+    frame = pd.DataFrame({"year": year[known], "month": month[known], "day": day[known]})
+    parsed = pd.to_datetime(frame.astype("int64"), errors="coerce") if len(frame) else None
+    dates = empty.copy()
+    if parsed is not None:
+        # Out of pandas' range (a year 3015) is coerced to NaT too; it is refused below.
+        dates.loc[known] = parsed.astype("datetime64[ns]")
+    earliest = pd.Timestamp(settings.earliest_date)
+    last = pd.Timestamp(latest)
+    written = text.ne("")
+    for index in text.index[written & dates.isna()]:
+        value = text.at[index]
+        found = re.match(r"^(\d{4})-\d{1,2}-\d{1,2}|^\d{1,2}/\d{1,2}/(\d{4})$", value)
+        year_written = int(found.group(1) or found.group(2)) if found else None
+        if year_written is not None and not earliest.year <= year_written <= last.year:
+            message = _outside(settings.earliest_date, latest)
+        else:
+            message = "not a date (use YYYY-MM-DD or DD/MM/YYYY)"
+        row_problems.append((index, value, message))
+    outside = dates.notna() & ((dates < earliest) | (dates > last))
+    for index in text.index[outside]:
+        row_problems.append((index, text.at[index], _outside(settings.earliest_date, latest)))
+    dates = dates.mask(outside)
+    return DateColumn(dates, row_problems, None, int(placeholder.sum()) if not required else 0)
+
+
+def _real_dates(
+    text: pd.Series, pattern: re.Pattern, orders: tuple[tuple[int, int, int], ...]
+) -> pd.Series:
+    """Whether each value is a real calendar date in at least one of ``orders`` (year, month,
+    day positions among the pattern's groups)."""
+    parts = text.str.extract(pattern).iloc[:, :3].apply(pd.to_numeric, errors="coerce")
+    real = pd.Series(False, index=text.index)
+    for y, m, d in orders:
+        frame = pd.DataFrame(
+            {"year": parts.iloc[:, y], "month": parts.iloc[:, m], "day": parts.iloc[:, d]}
+        )
+        plausible = frame.notna().all(axis=1) & frame["year"].between(1700, 2200)
+        if plausible.any():
+            dates = pd.to_datetime(frame[plausible].astype("int64"), errors="coerce")
+            real.loc[plausible] |= dates.notna()
+    return real
+
+
+def _outside(earliest: dt.date, latest: dt.date) -> str:
+    return (
+        f"is outside the plausible range {long(earliest)} to {long(latest)} "
+        "(a typing error in the year?)"
+    )
