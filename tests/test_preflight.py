@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -162,3 +163,22 @@ def test_parameters_take_their_kind_from_the_annotation_or_default():
     assert preflight._kind("str", "2015-08-31") == "date"
     assert preflight._kind("date", "") == "date"
     assert preflight._kind("str", "Health") == "text"
+
+
+@pytest.mark.parametrize("path", sorted(batch.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")), ids=str)
+def test_papermill_help_lists_typed_described_parameters(path):
+    import subprocess
+    import sys
+
+    shown = subprocess.run(
+        [sys.executable, "-m", "papermill", "--help-notebook", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    assert "Unknown type" not in shown
+    for name, parameter in preflight.notebook_parameters(path).items():
+        assert re.search(rf"^  {name}: [\w\[\]]+ \(default ", shown, re.MULTILINE), (name, shown)
+        assert parameter.help, f"{path.name}: {name} has no comment saying what it means"
+        assert parameter.help in shown
