@@ -115,7 +115,6 @@ def extract_taken_mid_march(tmp_path: Path) -> Path:
 def test_a_partial_month_needs_the_flag_and_is_then_said(extract_taken_mid_march, tmp_path, capsys):
     out = tmp_path / "reports"
     argv = ["--month", "2016-03", "--data-dir", str(extract_taken_mid_march)]
-    argv += ["-p", "lead_agency", "Children & Families First"]
     status, message = run(argv, out, capsys)
     assert status == 2
     assert "20 March 2016" in message and "31 March 2016" in message
