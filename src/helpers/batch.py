@@ -325,7 +325,7 @@ def run_batch(
         log.warnings += [w for o in sorted(outcomes, key=lambda o: o.notebook) for w in o.warnings]
         failed = [o for o in outcomes if not o.ok]
         if failed or (strict and log.warnings):
-            kept = _keep_failed(staging, output / f"{period}.failed", log, failed, strict)
+            kept = _keep_failed(staging, output / f"{period}.failed", log, failed)
             if failed:
                 lines = "\n".join(f"  - {o.notebook}: {o.error}" for o in failed)
                 raise BatchError(
@@ -349,9 +349,7 @@ def run_batch(
     return final
 
 
-def _keep_failed(
-    staging: Path, kept: Path, log: RunLog, failed: list[Outcome], strict: bool
-) -> Path:
+def _keep_failed(staging: Path, kept: Path, log: RunLog, failed: list[Outcome]) -> Path:
     """Keep a failed run in ``<period>.failed/`` for debugging, with its run log."""
     if failed:
         log.result = "FAILED: " + ", ".join(o.notebook for o in failed) + " (no report written)"
