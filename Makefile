@@ -8,11 +8,19 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 EDITION ?= config/editions/2015-10.yaml
 CODE   := $(wildcard src tests notebooks benchmarks)
+# The kernel keeps the name python3 (the notebooks, nbval and Papermill ask for it by that name);
+# its display name tells the analyst in JupyterLab which environment it runs in.
+KERNEL_DISPLAY_NAME := Early Help reporting (.venv)
+# Extra options for `make lab`, e.g. LAB_ARGS="--no-browser --port=8899".
+LAB_ARGS ?=
+# Jupyter refuses to start as root unless told to; containers often run as root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: install report test lint format synthetic boundaries notebooks bench clean help
+.PHONY: install report lab test lint format synthetic boundaries notebooks bench clean help
 
 help:
 	@echo "make report     install and run the October 2015 edition (reports/2015-10/)"
+	@echo "make lab        install and open JupyterLab on the repository, with the project's kernel"
 	@echo "make test       install, lint and run all tests (unit, golden, notebooks, HTML)"
 	@echo "make synthetic  regenerate the synthetic extract (needs IMD 2015)"
 	@echo "make boundaries rebuild the committed LSOA boundary extract"
@@ -23,13 +31,20 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
+		--display-name "$(KERNEL_DISPLAY_NAME)" >/dev/null
 	touch $(STAMP)
 
 install: $(STAMP)
 
 report: install
 	$(BIN)/python -m helpers.batch --edition $(EDITION)
+
+# JUPYTER_PATH puts the project's kernel (.venv/share/jupyter) ahead of any python3 kernel in the
+# user's own Jupyter folder, which would otherwise shadow it and run another Python.
+lab: install
+	JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" $(BIN)/jupyter lab \
+		--notebook-dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks $(ALLOW_ROOT) $(LAB_ARGS)
 
 lint: install
 	$(BIN)/ruff check $(CODE)

@@ -3,11 +3,15 @@
     python -m helpers.batch --month 2015-09
     python -m helpers.batch --edition config/editions/2015-10.yaml
     python -m helpers.batch --edition config/editions/2015-10.yaml --publish
+    python -m helpers.batch --month 2016-02 -p lead_agency Health
 
 writes ``<output-dir>/<period>/`` with ``notebooks/`` (executed), ``html/`` (code hidden, for
-reviewers) and ``tables/`` (tidy CSVs). The extract is validated before any notebook runs. The
-report is built in a temporary folder and moved into place only when every notebook succeeded,
-so a failed or interrupted run leaves the previous report for that period as it was.
+reviewers), ``tables/`` (tidy CSVs) and ``run.log`` (how the report was made). Before any
+notebook runs, the parameters are checked against the notebooks, the extract is validated and
+the period is checked against the extract's date (see ``helpers.preflight``); a refusal exits
+with status 2 and writes nothing. The report is built in a temporary folder and moved into place
+only when every notebook succeeded, so a failed or interrupted run leaves the previous report for
+that period as it was; a failed run is kept in ``<period>.failed/``, with its ``run.log``.
 ``--publish`` applies statistical disclosure control to every table and chart and writes
 ``<output-dir>/<period>-published/`` (see ``helpers.disclosure``).
 """
@@ -18,6 +22,7 @@ import argparse
 import datetime as dt
 import multiprocessing
 import os
+import shlex
 import shutil
 import signal
 import sys
@@ -33,9 +38,20 @@ from nbconvert import HTMLExporter
 from tqdm import tqdm
 
 from helpers import __version__
-from helpers.config import PROJECT_ROOT, load_yaml
+from helpers.config import PROJECT_ROOT
 from helpers.extract import Extract, ExtractError, load_extract, save_validated
+from helpers.kernels import BatchKernelManager
+from helpers.preflight import (
+    RefusedError,
+    apply_overrides,
+    as_month,
+    check_coverage,
+    check_plan,
+    extract_date,
+    load_yaml_text,
+)
 from helpers.report import WARNINGS_FILE, resolve_data_dir
+from helpers.runlog import LOG_NAME, NotebookRun, RunLog, capture_warnings, running
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "reports"
@@ -73,12 +89,14 @@ class Edition:
 
     @classmethod
     def load(cls, path: str | Path) -> Edition:
-        raw = load_yaml(Path(path))
+        """Read an edition; dates stay text here, to be checked (and named) by the preflight."""
+        raw = load_yaml_text(Path(path).read_text(encoding="utf-8"), str(path))
         notebooks = {name: dict(params or {}) for name, params in raw["notebooks"].items()}
         for name in notebooks:
             if not (NOTEBOOKS_DIR / f"{name}.ipynb").exists():
                 raise FileNotFoundError(f"{path}: edition names notebook {name}, not in notebooks/")
-        return cls(name=raw["name"], period=str(raw["period"]), notebooks=notebooks)
+        period = str(as_month(raw["period"], f"{path}: period"))
+        return cls(name=raw["name"], period=period, notebooks=notebooks)
 
 
 @dataclass
@@ -88,6 +106,7 @@ class Outcome:
     seconds: float
     error: str = ""
     warnings: list[str] = field(default_factory=list)
+    parameters: dict = field(default_factory=dict)
 
 
 class BatchError(RuntimeError):
@@ -120,7 +139,7 @@ def render_html(executed: Path, target: Path) -> None:
 
 def _validate(
     data: Path, folder: Path, tables: Path, allow_invalid: bool, publish: bool = False
-) -> tuple[dict, list[str]]:
+) -> tuple[dict, list[str], tuple[dt.date, str]]:
     extract = load_extract(data, allow_invalid=allow_invalid)  # raises, listing every problem
     save_validated(extract, folder)
     if allow_invalid:  # what was left out, and counts that reconcile
@@ -129,12 +148,12 @@ def _validate(
         extract.row_counts.to_csv(
             tables / "data_quality_counts.csv", index=False, lineterminator="\n"
         )
-    return _data_source(extract), list(extract.warnings)
+    return _data_source(extract), list(extract.warnings), extract_date(extract, data)
 
 
 def _validate_in_child(
     data: Path, folder: Path, tables: Path, allow_invalid: bool = False, publish: bool = False
-) -> tuple[dict, list[str]]:
+) -> tuple[dict, list[str], tuple[dt.date, str]]:
     """Validate once, before any notebook runs, and leave a typed copy for the notebooks.
 
     A short-lived child process does it, so that the memory validation needs goes back to the
@@ -153,6 +172,13 @@ def run_notebook(
     publish: bool = False,
 ) -> Outcome:
     """Execute one notebook into ``staging`` and render its HTML; never raises."""
+    with running(name):  # library warnings logged meanwhile are this notebook's
+        return _run_notebook(name, params, staging, data_source, data_dir, publish)
+
+
+def _run_notebook(
+    name: str, params: dict, staging: Path, data_source: dict, data_dir: Path, publish: bool
+) -> Outcome:
     started = dt.datetime.now()
     executed = staging / "notebooks" / f"{name}.ipynb"
     tables = staging / "tables"
@@ -171,6 +197,7 @@ def run_notebook(
             kernel_name=KERNEL,
             progress_bar=False,
             report_mode=False,
+            kernel_manager_class=BatchKernelManager,
         )
         nb = nbformat.read(executed, as_version=4)
         nb.metadata["earlyhelp"] = {"data_source": data_source, "parameters": parameters}
@@ -178,10 +205,12 @@ def run_notebook(
         render_html(executed, staging / "html" / f"{name}.html")
     except papermill.PapermillExecutionError as error:
         message = f"cell {error.exec_count}: {error.ename}: {error.evalue}"
-        return Outcome(name, False, _seconds(started), message)
+        return Outcome(name, False, _seconds(started), message, parameters=parameters)
     except Exception as error:  # a kernel that died, a rendering failure
-        return Outcome(name, False, _seconds(started), f"{type(error).__name__}: {error}")
-    return Outcome(name, True, _seconds(started), warnings=_collect_warnings(tables, name))
+        message = f"{type(error).__name__}: {error}"
+        return Outcome(name, False, _seconds(started), message, parameters=parameters)
+    warnings = _collect_warnings(tables, name) + _stderr_warnings(nb, name)
+    return Outcome(name, True, _seconds(started), warnings=warnings, parameters=parameters)
 
 
 def _seconds(started: dt.datetime) -> float:
@@ -195,6 +224,19 @@ def _collect_warnings(tables: Path, name: str) -> list[str]:
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     path.unlink()
     return [f"{name}: {line}" for line in lines]
+
+
+def _stderr_warnings(nb: nbformat.NotebookNode, name: str) -> list[str]:
+    """What a notebook's code wrote to stderr (a library's warning, say): a warning of the run."""
+    found = []
+    for index, cell in enumerate(nb.cells, start=1):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                text = " ".join(
+                    line.strip() for line in output["text"].splitlines() if line.strip()
+                )
+                found.append(f"{name}: cell {index} wrote to stderr: {text}")
+    return found
 
 
 def _replace_atomically(staging: Path, final: Path) -> None:
@@ -221,11 +263,17 @@ def run_batch(
     progress: bool = True,
     allow_invalid: bool = False,
     publish: bool = False,
+    partial_month: bool = False,
+    command: str | None = None,
+    source: str = "the plan",
 ) -> Path:
     """Run ``plan`` (notebook -> parameters) and publish ``<output_dir>/<period>``.
 
     With ``publish``, every notebook applies disclosure control (``helpers.protected``) and the
     report goes to ``<output_dir>/<period>-published``, beside the analysts' own edition.
+    A period that ends after the extract's date is refused (:class:`RefusedError`) unless
+    ``partial_month``; ``source`` names where the plan came from in that message. Every run that
+    starts notebooks leaves ``run.log`` in the report (or in ``<period>.failed/``).
     """
     if publish:
         period = f"{period}{PUBLISHED_SUFFIX}"
@@ -235,18 +283,28 @@ def run_batch(
     output = Path(output_dir).resolve()
     output.mkdir(parents=True, exist_ok=True)
     final = output / period
+    log = RunLog(
+        command=command or f"run_batch() from Python, in: {shlex.join(sys.argv)}",
+        title=title or period,
+        period=period,
+        data=data,
+    )
     staging = Path(tempfile.mkdtemp(prefix=f".{period}.partial-", dir=output))
     for sub in ("notebooks", "html", "tables"):
         (staging / sub).mkdir()
     outcomes: list[Outcome] = []
     try:
         validated = staging / ".validated-extract"
-        data_source, warnings = _validate_in_child(
+        log.data_source, extract_warnings, (taken, how) = _validate_in_child(
             data, validated, staging / "tables", allow_invalid, publish
         )
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        log.partial_month = check_coverage(plan, NOTEBOOKS_DIR, taken, how, source, partial_month)
+        log.warnings += extract_warnings
+        with capture_warnings(log.warnings), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = [
-                pool.submit(run_notebook, name, params, staging, data_source, validated, publish)
+                pool.submit(
+                    run_notebook, name, params, staging, log.data_source, validated, publish
+                )
                 for name, params in plan.items()
             ]
             bar = tqdm(
@@ -261,43 +319,68 @@ def run_batch(
                 bar.update(1)
             bar.close()
         shutil.rmtree(validated)
+        log.notebooks = [
+            NotebookRun(o.notebook, o.parameters, o.ok, o.seconds, o.error) for o in outcomes
+        ]
+        log.warnings += [w for o in sorted(outcomes, key=lambda o: o.notebook) for w in o.warnings]
         failed = [o for o in outcomes if not o.ok]
-        warnings += [w for o in outcomes for w in o.warnings]
-        if failed:
-            kept = output / f"{period}.failed"
-            if kept.exists():
-                shutil.rmtree(kept)
-            staging.rename(kept)
-            lines = "\n".join(f"  - {o.notebook}: {o.error}" for o in failed)
+        if failed or (strict and log.warnings):
+            kept = _keep_failed(staging, output / f"{period}.failed", log, failed)
+            if failed:
+                lines = "\n".join(f"  - {o.notebook}: {o.error}" for o in failed)
+                raise BatchError(
+                    f"{len(failed)} notebook(s) failed; the report for {period} was not written "
+                    f"(any earlier one is unchanged).\n{lines}\n"
+                    f"Executed copies for debugging, and the run log: {kept}"
+                )
             raise BatchError(
-                f"{len(failed)} notebook(s) failed; the report for {period} was not written "
-                f"(any earlier one is unchanged).\n{lines}\n"
-                f"Executed copies for debugging: {kept}"
+                f"--strict: the run had {len(log.warnings)} warning(s), so the report was not "
+                "written (any earlier one is unchanged); fix them or run without --strict:\n"
+                + "\n".join(f"  - {w}" for w in log.warnings)
+                + f"\nThe run, with its log: {kept}"
             )
-        if strict and warnings:
-            raise BatchError(
-                "--strict: the run had warnings, so the report was not written:\n"
-                + "\n".join(f"  - {w}" for w in warnings)
-            )
+        log.result = f"written to {final}"
+        log.write(staging)
         _replace_atomically(staging, final)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    _print_summary(final, title or period, outcomes, warnings)
+    _print_summary(final, log.title, outcomes, log.warnings, log.partial_month)
     return final
 
 
-def _print_summary(final: Path, title: str, outcomes: list[Outcome], warnings: list[str]) -> None:
+def _keep_failed(staging: Path, kept: Path, log: RunLog, failed: list[Outcome]) -> Path:
+    """Keep a failed run in ``<period>.failed/`` for debugging, with its run log."""
+    if failed:
+        log.result = "FAILED: " + ", ".join(o.notebook for o in failed) + " (no report written)"
+    else:
+        log.result = f"FAILED: --strict and {len(log.warnings)} warning(s) (no report written)"
+    log.write(staging)
+    if kept.exists():
+        shutil.rmtree(kept)
+    staging.rename(kept)
+    return kept
+
+
+def _print_summary(
+    final: Path,
+    title: str,
+    outcomes: list[Outcome],
+    warnings: list[str],
+    partial_month: str = "",
+) -> None:
     count = {sub: len(list((final / sub).glob("*"))) for sub in ("notebooks", "html", "tables")}
     print(f"\n{title}: {len(outcomes)} notebooks run -> {final}")
     for outcome in sorted(outcomes, key=lambda o: o.notebook):
         print(f"  {outcome.notebook:<36} {outcome.seconds:5.1f} s")
     print(
         f"  written: {count['notebooks']} notebooks, {count['html']} HTML pages, "
-        f"{count['tables']} tables"
+        f"{count['tables']} tables; how it was made: {final / LOG_NAME}"
     )
+    if partial_month:
+        print(f"  partial month: {partial_month}")
     if warnings:
-        print(f"  {len(warnings)} warning(s):")
+        print(f"  {len(warnings)} warning(s) (listed in {LOG_NAME}):")
         for warning in warnings:
             print(f"    - {warning}")
     else:
@@ -318,6 +401,15 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--month", help="report month YYYY-MM: snapshots at its end")
     which.add_argument("--edition", help="a named edition, e.g. config/editions/2015-10.yaml")
     parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a parameter in every notebook of the run that takes it (checked first)",
+    )
+    parser.add_argument(
         "--data-dir", default=None, help="extract folder or .xlsx (default: the synthetic extract)"
     )
     parser.add_argument("--output-dir", default=str(DEFAULT_OUTPUT_DIR))
@@ -334,15 +426,28 @@ def main(argv: list[str] | None = None) -> int:
         help="statistical disclosure control: counts of 1-4 and what would reveal them shown "
         "as [c]; written to <period>-published",
     )
+    parser.add_argument(
+        "--partial-month",
+        action="store_true",
+        help="report a period that ends after the extract's date, within the month it was "
+        "taken (the log and summary say so)",
+    )
     args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         if args.edition:
             edition = Edition.load(args.edition)
             plan, period, title = edition.notebooks, edition.period, edition.name
+            source = args.edition
         else:
-            period = str(pd.Period(args.month, freq="M"))
+            period = str(as_month(args.month, "--month"))
             plan, title = monthly_plan(period), f"Report month {period}"
+            source = f"--month {period}"
+        plan = check_plan(plan, NOTEBOOKS_DIR, source)
+        if args.parameter:
+            plan = apply_overrides(plan, args.parameter, NOTEBOOKS_DIR)
+            plan = check_plan(plan, NOTEBOOKS_DIR, source + " with -p")
         run_batch(
             plan,
             period,
@@ -354,8 +459,11 @@ def main(argv: list[str] | None = None) -> int:
             progress=os.environ.get("EARLYHELP_NO_PROGRESS") is None,
             allow_invalid=args.allow_invalid,
             publish=args.publish,
+            partial_month=args.partial_month,
+            command=f"python -m helpers.batch {shlex.join(arguments)}",
+            source=source,
         )
-    except ExtractError as error:
+    except (ExtractError, RefusedError) as error:
         print(error, file=sys.stderr)
         return 2
     except (BatchError, FileNotFoundError) as error:
