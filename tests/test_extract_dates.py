@@ -109,6 +109,7 @@ def test_under_allow_invalid_a_year_3015_is_left_out_not_a_crash(tmp_path):
 def test_the_window_ends_on_the_extracts_date_unless_set(tmp_path):
     folder = tmp_path / "x"
     shutil.copytree(PROJECT_ROOT / "data" / "raw" / "synthetic", folder)
+    (folder / "manifest.json").unlink()  # no recorded date: the day the files were written
     stamp = pd.Timestamp("2016-01-31 12:00").timestamp()
     for file in folder.iterdir():
         os.utime(file, (stamp, stamp))

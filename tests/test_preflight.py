@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers import batch, preflight
+from helpers.extract import extract_sha256
 from helpers.synthetic import SYNTHETIC_DIR
 
 EDITIONS = Path(batch.PROJECT_ROOT) / "config" / "editions"
@@ -101,14 +102,28 @@ def test_a_period_after_the_extracts_date_is_refused_with_both_dates(tmp_path, c
     assert no_report(out)
 
 
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 @pytest.fixture
 def extract_taken_mid_march(tmp_path: Path) -> Path:
-    """The synthetic extract, its manifest saying it was taken on 20 March 2016."""
+    """The synthetic extract as taken on 20 March 2016: later rows gone, the manifest says so."""
     copy = tmp_path / "extract"
     shutil.copytree(SYNTHETIC_DIR, copy)
+    for csv in copy.glob("*.csv"):  # the synthetic dates are ISO: later ones sort after
+        lines = csv.read_text(encoding="utf-8").splitlines()
+        kept = [
+            line
+            for line in lines
+            if not any(DAY.fullmatch(v) and v > "2016-03-20" for v in line.split(","))
+        ]
+        csv.write_text("\n".join(kept) + "\n", encoding="utf-8")
     manifest = copy / "manifest.json"
     recorded = json.loads(manifest.read_text(encoding="utf-8"))
-    manifest.write_text(json.dumps({**recorded, "extract_date": "2016-03-20"}), encoding="utf-8")
+    manifest.write_text(
+        json.dumps({**recorded, "extract_date": "2016-03-20", "sha256": extract_sha256(copy)}),
+        encoding="utf-8",
+    )
     return copy
 
 

@@ -265,8 +265,20 @@ def file_label(path: Path, name: str) -> str:
     return f"{name}.csv" if path.is_dir() else f"{path.name}[{name}]"
 
 
-def extract_date(path: Path) -> dt.date:
-    """The extract's date, as far as the files tell: the day they were last written."""
+def recorded_extract_date(path: Path, digest: str) -> dt.date | None:
+    """The date the extract was taken, where its folder records it (``extract_date`` in its
+    manifest, as the synthetic extract does); the manifest counts only for this extract."""
+    manifest = path / SYNTHETIC_MANIFEST if path.is_dir() else None
+    if manifest is None or not manifest.is_file():
+        return None
+    recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    if not recorded.get("extract_date") or recorded.get("sha256") != digest:
+        return None
+    return pd.Timestamp(recorded["extract_date"]).date()
+
+
+def files_written_date(path: Path) -> dt.date:
+    """The day the extract's files were last written: its date, where it records none."""
     files = [path / f"{name}.csv" for name in CONTRACT] if path.is_dir() else [path]
     stamps = [file.stat().st_mtime for file in files if file.exists()]
     return dt.date.fromtimestamp(max(stamps)) if stamps else dt.date.today()
@@ -524,7 +536,8 @@ def load_extract(
         return _load_validated(path)
     digest = extract_sha256(path)
     settings = extract_settings()
-    dates = _DateContext(settings, settings.latest_date or extract_date(path))
+    latest = settings.latest_date or recorded_extract_date(path, digest) or files_written_date(path)
+    dates = _DateContext(settings, latest)
     warnings: list[str] = []
     sources = _read_sources(path, warnings)
     problems: list[Problem] = []

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -27,7 +26,7 @@ import pandas as pd
 import papermill
 import yaml
 
-from helpers.extract import SYNTHETIC_MANIFEST, Extract
+from helpers.extract import SYNTHETIC_MANIFEST, Extract, recorded_extract_date
 
 #: Set by the batch itself for every notebook (``--data-dir``, the report's tables, ``--publish``).
 BATCH_PARAMETERS = {
@@ -224,12 +223,9 @@ def extract_date(extract: Extract, data: Path) -> tuple[dt.date, str]:
     extract does); a manifest counts only when its checksum is this extract's. Otherwise it is
     inferred as the latest date anywhere in the extract, and the batch says so.
     """
-    manifest = data / SYNTHETIC_MANIFEST if data.is_dir() else None
-    if manifest is not None and manifest.is_file():
-        recorded = json.loads(manifest.read_text(encoding="utf-8"))
-        if recorded.get("extract_date") and recorded.get("sha256") == extract.sha256:
-            when = as_date(recorded["extract_date"], f"{manifest}: extract_date")
-            return when, f"recorded in {manifest.name}"
+    recorded = recorded_extract_date(data, extract.sha256)
+    if recorded is not None:
+        return recorded, f"recorded in {SYNTHETIC_MANIFEST}"
     latest = max(
         (
             frame[column].max()
