@@ -442,7 +442,8 @@ def test_excel_workbook_missing_a_sheet(tmp_path):
     tables = copy.deepcopy(VALID)
     del tables["families"]
     error = load_error(write_workbook(tmp_path / "extract.xlsx", tables))
-    assert "extract.xlsx[families]: file is missing" in str(error)
+    assert "extract.xlsx[families]: sheet is missing from the workbook (its sheets: " in str(error)
+    assert "'caf_episodes', 'caf_refusals', 'budget'" in str(error)
 
 
 # --------------------------------------------------------------------------- the synthetic extract

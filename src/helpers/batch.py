@@ -463,12 +463,20 @@ def main(argv: list[str] | None = None) -> int:
             command=f"python -m helpers.batch {shlex.join(arguments)}",
             source=source,
         )
-    except (ExtractError, RefusedError) as error:
+    except (ExtractError, RefusedError, FileNotFoundError) as error:  # what to fix in the input
         print(error, file=sys.stderr)
         return 2
-    except (BatchError, FileNotFoundError) as error:
+    except BatchError as error:
         print(error, file=sys.stderr)
         return 1
+    except OSError as error:  # an output folder that cannot be made or written to
+        where = error.filename or args.output_dir
+        print(
+            f"The report cannot be written to {where}: {error.strerror or error}. Choose an "
+            "output folder you can write to (--output-dir); no report was written.",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt as error:
         print(f"Interrupted ({error}); no report was written.", file=sys.stderr)
         return 130

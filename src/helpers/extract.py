@@ -23,6 +23,13 @@ import pandera.pandas as pa
 
 from helpers.config import Categories, categories
 from helpers.extract_dates import ExtractSettings, extract_settings, read_date_column
+from helpers.extract_files import (
+    delimiter_problem,
+    encoding_of,
+    match_headers,
+    missing_sheet_message,
+    normalised,
+)
 
 LSOA11CD_PATTERN = r"^E01\d{6}$"
 MAX_PROBLEMS_SHOWN = 50
@@ -204,21 +211,66 @@ def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~blank]
 
 
-def _read_sources(path: Path, warnings: list[str]) -> dict[str, pd.DataFrame]:
+def _read_one_csv(
+    csv: Path, name: str, warnings: list[str], problems: list[Problem]
+) -> pd.DataFrame | None:
+    """A CSV file's cells, or None with the reason in ``problems`` (a whole-file problem)."""
+    label = f"{name}.csv"
+    if csv.stat().st_size == 0:
+        problems.append(
+            Problem(label, None, None, None, "the file is empty (0 bytes): export it again")
+        )
+        return None
+    expected = [spec.name for spec in CONTRACT[name]]
+    encoding = encoding_of(csv)
+    if (problem := delimiter_problem(csv, expected, encoding or "utf-8")) is not None:
+        problems.append(Problem(label, None, None, None, problem))
+        return None
+    if encoding:  # Excel's "Unicode text": readable, but say how to avoid it
+        warnings.append(
+            f"{label} is saved as UTF-16; it was read as such. Save it as CSV UTF-8 to silence "
+            "this warning."
+        )
+        options = {"dtype": str, "keep_default_na": False, "skip_blank_lines": False}
+        return _drop_blank_rows(pd.read_csv(csv, encoding=encoding, **options))
+    return _read_csv(csv, warnings)
+
+
+def _read_sources(
+    path: Path, warnings: list[str], problems: list[Problem]
+) -> dict[str, pd.DataFrame]:
     if path.is_dir():
         tables = {}
         for name in CONTRACT:
             csv = path / f"{name}.csv"
             if csv.exists():
-                tables[name] = _read_csv(csv, warnings)
+                frame = _read_one_csv(csv, name, warnings, problems)
+                if frame is not None:
+                    tables[name] = frame
+            else:
+                problems.append(
+                    Problem(f"{name}.csv", None, None, None, "file is missing from the extract")
+                )
         return tables
     if path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False, header=None)
-        return {
-            name: _sheet_with_header(sheets[name], name, f"{path.name}[{name}]", warnings)
-            for name in CONTRACT
-            if name in sheets
-        }
+        try:
+            sheets = pd.read_excel(
+                path, sheet_name=None, dtype=str, keep_default_na=False, header=None
+            )
+        except Exception as error:  # noqa: BLE001 - any unreadable workbook: say so, no traceback
+            raise ExtractError(
+                str(path),
+                [Problem(path.name, None, None, None, f"the workbook cannot be read ({error})")],
+            ) from None
+        tables = {}
+        for name in CONTRACT:
+            if name in sheets:
+                label = f"{path.name}[{name}]"
+                tables[name] = _sheet_with_header(sheets[name], name, label, warnings)
+            else:
+                message = missing_sheet_message(name, list(sheets))
+                problems.append(Problem(f"{path.name}[{name}]", None, None, None, message))
+        return tables
     raise FileNotFoundError(
         f"{path}: an extract is a folder of CSV files or an Excel workbook (.xlsx); "
         "this is neither."
@@ -246,7 +298,7 @@ def _sheet_with_header(
     expected = {spec.name for spec in CONTRACT[name]}
     header_at = 0
     for position in range(min(HEADER_SEARCH_ROWS, len(sheet))):
-        cells = {str(value).strip() for value in sheet.iloc[position]}
+        cells = {normalised(value) for value in sheet.iloc[position]}
         if len(cells & expected) * 2 >= len(expected):
             header_at = position
             break
@@ -336,18 +388,24 @@ _KIND_WORDS = {
 
 
 @dataclass(frozen=True)
-class _DateContext:
+class _ReadContext:
     settings: ExtractSettings
     latest: dt.date  # the last plausible date
     placeholders: dict[str, int] = field(default_factory=dict)  # "file, column" -> read as blank
+    warnings: list[str] = field(default_factory=list)
 
 
 def _parse_table(
-    raw: pd.DataFrame, name: str, label: str, problems: list[Problem], dates: _DateContext
+    raw: pd.DataFrame, name: str, label: str, problems: list[Problem], dates: _ReadContext
 ) -> pd.DataFrame | None:
     specs = CONTRACT[name]
-    raw = raw.rename(columns=lambda column: str(column).strip())
     expected = [spec.name for spec in specs]
+    renames, changed = match_headers(list(raw.columns), expected)
+    if changed:
+        dates.warnings.append(
+            f"{label}: column names read ignoring case and spacing ({', '.join(changed)})."
+        )
+    raw = raw.rename(columns=lambda column: renames.get(column, str(column).strip()))
     missing = [column for column in expected if column not in raw.columns]
     for column in missing:
         unexpected = [str(c) for c in raw.columns if c not in expected]
@@ -367,6 +425,18 @@ def _parse_table(
             for row, value in zip(_row_numbers(raw.index[blank]), text[blank], strict=True):
                 problems.append(Problem(label, row, spec.name, value, "is required but blank"))
         if spec.kind == "text":
+            # A totals line under the records ("Total", "Grand total") is not a record.
+            total = text.str.lower().isin(dates.settings.total_row_labels).fillna(False)
+            for row, value in zip(_row_numbers(raw.index[total]), text[total], strict=True):
+                problems.append(
+                    Problem(
+                        label,
+                        row,
+                        spec.name,
+                        value,
+                        "reads as a totals row, not a record: leave totals out of the export",
+                    )
+                )
             value = text.mask(blank)
             # Few distinct values in many rows: categories take a fraction of the memory.
             typed[spec.name] = value.astype("category") if spec.name in CATEGORICAL else value
@@ -537,16 +607,15 @@ def load_extract(
     digest = extract_sha256(path)
     settings = extract_settings()
     latest = settings.latest_date or recorded_extract_date(path, digest) or files_written_date(path)
-    dates = _DateContext(settings, latest)
+    dates = _ReadContext(settings, latest)
     warnings: list[str] = []
-    sources = _read_sources(path, warnings)
     problems: list[Problem] = []
+    sources = _read_sources(path, warnings, problems)
     typed: dict[str, pd.DataFrame] = {}
     labels = {name: file_label(path, name) for name in CONTRACT}
     for name in CONTRACT:
         label = labels[name]
-        if name not in sources:
-            problems.append(Problem(label, None, None, None, "file is missing from the extract"))
+        if name not in sources:  # missing or unreadable: already a problem
             continue
         frame = _parse_table(sources.pop(name), name, label, problems, dates)
         if frame is not None:
@@ -554,6 +623,7 @@ def load_extract(
             unreadable = any(p.file == label and p.row is None for p in problems)
             _check_rules(name, label, frame, cats, problems, across_columns=not unreadable)
             typed[name] = frame
+    warnings += dates.warnings
     for where, count in dates.placeholders.items():
         warnings.append(
             f"{where}: {count} placeholder date(s) such as 9999-12-31 were read as blank "
