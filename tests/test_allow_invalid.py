@@ -84,3 +84,32 @@ def test_the_batch_writes_the_data_quality_table_and_section(broken, tmp_path, c
             allow_invalid=True,
             strict=True,
         )
+
+
+def test_a_welsh_lsoa_keeps_the_episode_everywhere_but_the_map(tmp_path):
+    folder = tmp_path / "extract"
+    shutil.copytree(SYNTHETIC_DIR, folder)
+    _set(folder / "caf_episodes.csv", 4, "lsoa11cd", "W01000001")  # row 6: Wales, not E01
+    extract = load_extract(folder, allow_invalid=True)
+    assert len(extract.episodes) == len(pd.read_csv(SYNTHETIC_DIR / "caf_episodes.csv"))
+    kept = extract.episodes.set_index("episode_id").iloc[4]
+    assert kept["lsoa11cd"] == "W01000001"  # the map lists it as malformed
+    counts = extract.row_counts.set_index("file").loc["caf_episodes.csv"]
+    assert counts["rows_left_out"] == 0
+    assert extract.excluded["problem"].iloc[0].endswith("(row kept; left off the map)")
+
+
+def test_leaving_out_more_than_the_set_share_stops_the_run(tmp_path):
+    folder = tmp_path / "extract"
+    shutil.copytree(SYNTHETIC_DIR, folder)
+    refusals = folder / "caf_refusals.csv"
+    frame = pd.read_csv(refusals, dtype=str, keep_default_na=False)
+    bad = len(frame) // 50 + 1  # just over 2%: a curly apostrophe in a few agency names
+    frame.loc[: bad - 1, "lead_agency"] = "Children\u2019s Centre"
+    frame.to_csv(refusals, index=False, lineterminator="\n")
+    with pytest.raises(ExtractError) as error:
+        load_extract(folder, allow_invalid=True)
+    message = str(error.value)
+    assert f"caf_refusals.csv: {bad:,} of {len(frame):,} rows" in message
+    assert "more than the 1% that leaving out invalid rows allows" in message
+    assert f"The commonest problem, in {bad:,} row(s): is not one of the allowed values" in message

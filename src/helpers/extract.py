@@ -37,6 +37,8 @@ SYNTHETIC_MANIFEST = "manifest.json"  # written beside the synthetic extract
 #: Files a council may export with a header and no rows: no refusals were recorded, or no
 #: family has been assessed for Strengthening Families. The sections they feed say so.
 MAY_BE_EMPTY = frozenset({"caf_refusals", "families"})
+#: Columns only the map reads: with --allow-invalid a bad value keeps its row everywhere else.
+MAP_ONLY_COLUMNS = frozenset({"lsoa11cd"})
 #: Text columns with few distinct values, held as categories.
 CATEGORICAL = frozenset({"lead_agency", "closure_reason", "refused_by", "lsoa11cd"})
 
@@ -570,10 +572,18 @@ def _check_rules(
 def _leave_out_invalid_rows(
     typed: dict[str, pd.DataFrame], labels: dict[str, str], problems: list[Problem]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Drop every row with a problem; return the problems and per-file counts that reconcile."""
+    """Drop every row with a problem; return the problems and per-file counts that reconcile.
+
+    A problem in a column only the map reads (the home LSOA) keeps the row: the episode counts
+    everywhere else and the map lists it among those it cannot place.
+    """
     counts = []
     for name, frame in typed.items():
-        bad_rows = {p.row for p in problems if p.file == labels[name] and p.row is not None}
+        bad_rows = {
+            p.row
+            for p in problems
+            if p.file == labels[name] and p.row is not None and p.column not in MAP_ONLY_COLUMNS
+        }
         bad_index = [row - 2 for row in bad_rows if (row - 2) in frame.index]
         counts.append(
             {
@@ -585,9 +595,46 @@ def _leave_out_invalid_rows(
         )
         typed[name] = frame.drop(index=bad_index)
     excluded = pd.DataFrame(
-        [(p.file, p.row, p.column, p.value, p.message) for p in problems], columns=EXCLUDED_COLUMNS
+        [
+            (
+                p.file,
+                p.row,
+                p.column,
+                p.value,
+                p.message
+                + (" (row kept; left off the map)" if p.column in MAP_ONLY_COLUMNS else ""),
+            )
+            for p in problems
+        ],
+        columns=EXCLUDED_COLUMNS,
     )
     return excluded, pd.DataFrame(counts, columns=COUNT_COLUMNS)
+
+
+def _refuse_too_many_left_out(
+    source: str, row_counts: pd.DataFrame, excluded: pd.DataFrame, settings: ExtractSettings
+) -> None:
+    """--allow-invalid is for a few bad rows, not a broken export: stop past the set share."""
+    ceiling = settings.allow_invalid_max_left_out_pct
+    problems = []
+    for row in row_counts.itertuples():
+        if row.rows_read and 100 * row.rows_left_out / row.rows_read > ceiling:
+            commonest = excluded.loc[excluded["file"] == row.file, "problem"].value_counts()
+            problems.append(
+                Problem(
+                    row.file,
+                    None,
+                    None,
+                    None,
+                    f"{row.rows_left_out:,} of {row.rows_read:,} rows "
+                    f"({100 * row.rows_left_out / row.rows_read:.1f}%) would be left out, more "
+                    f"than the {ceiling:g}% that leaving out invalid rows allows (set in "
+                    f"config/extract.yaml). The commonest problem, in "
+                    f"{int(commonest.iloc[0]):,} row(s): {commonest.index[0]}. Fix the export.",
+                )
+            )
+    if problems:
+        raise ExtractError(source, problems)
 
 
 def load_extract(
@@ -634,6 +681,7 @@ def load_extract(
     if problems and (not allow_invalid or whole_file):
         raise ExtractError(str(path), whole_file if allow_invalid else problems)
     excluded, row_counts = _leave_out_invalid_rows(typed, labels, problems)
+    _refuse_too_many_left_out(str(path), row_counts, excluded, dates.settings)
     if len(excluded):
         left_out = int(row_counts["rows_left_out"].sum())
         warnings.append(
