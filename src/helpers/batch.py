@@ -40,6 +40,8 @@ from tqdm import tqdm
 from helpers import __version__
 from helpers.config import PROJECT_ROOT
 from helpers.extract import Extract, ExtractError, load_extract, save_validated
+from helpers.extract_checks import last_activity_date
+from helpers.extract_dates import extract_settings
 from helpers.kernels import BatchKernelManager
 from helpers.preflight import (
     RefusedError,
@@ -49,6 +51,7 @@ from helpers.preflight import (
     check_plan,
     extract_date,
     load_yaml_text,
+    stale_warning,
 )
 from helpers.report import WARNINGS_FILE, resolve_data_dir
 from helpers.runlog import LOG_NAME, NotebookRun, RunLog, capture_warnings, running
@@ -139,7 +142,7 @@ def render_html(executed: Path, target: Path) -> None:
 
 def _validate(
     data: Path, folder: Path, tables: Path, allow_invalid: bool, publish: bool = False
-) -> tuple[dict, list[str], tuple[dt.date, str]]:
+) -> tuple[dict, list[str], tuple[dt.date, str], dt.date | None]:
     extract = load_extract(data, allow_invalid=allow_invalid)  # raises, listing every problem
     save_validated(extract, folder)
     if allow_invalid:  # what was left out, and counts that reconcile
@@ -148,12 +151,20 @@ def _validate(
         extract.row_counts.to_csv(
             tables / "data_quality_counts.csv", index=False, lineterminator="\n"
         )
-    return _data_source(extract), list(extract.warnings), extract_date(extract, data)
+    if len(extract.notes) and not publish:  # valid rows worth a look, for the analyst only
+        extract.notes.to_csv(tables / "data_quality_notes.csv", index=False, lineterminator="\n")
+    last_activity = last_activity_date(extract.episodes, extract.refusals)
+    return (
+        _data_source(extract),
+        list(extract.warnings),
+        extract_date(extract, data),
+        last_activity,
+    )
 
 
 def _validate_in_child(
     data: Path, folder: Path, tables: Path, allow_invalid: bool = False, publish: bool = False
-) -> tuple[dict, list[str], tuple[dt.date, str]]:
+) -> tuple[dict, list[str], tuple[dt.date, str], dt.date | None]:
     """Validate once, before any notebook runs, and leave a typed copy for the notebooks.
 
     A short-lived child process does it, so that the memory validation needs goes back to the
@@ -295,11 +306,15 @@ def run_batch(
     outcomes: list[Outcome] = []
     try:
         validated = staging / ".validated-extract"
-        log.data_source, extract_warnings, (taken, how) = _validate_in_child(
+        log.data_source, extract_warnings, (taken, how), last_activity = _validate_in_child(
             data, validated, staging / "tables", allow_invalid, publish
         )
         log.partial_month = check_coverage(plan, NOTEBOOKS_DIR, taken, how, source, partial_month)
         log.warnings += extract_warnings
+        stale = stale_warning(
+            plan, NOTEBOOKS_DIR, last_activity, extract_settings().stale_after_days
+        )
+        log.warnings += [stale] if stale else []
         with capture_warnings(log.warnings), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = [
                 pool.submit(

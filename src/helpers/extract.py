@@ -22,6 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from helpers.config import Categories, categories
+from helpers.extract_checks import NOTE_COLUMNS, notes_and_warnings
 from helpers.extract_dates import ExtractSettings, extract_settings, read_date_column
 from helpers.extract_files import (
     delimiter_problem,
@@ -150,6 +151,8 @@ class Extract:
     excluded: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=EXCLUDED_COLUMNS))
     #: Per file: rows read, rows used, rows left out (read = used + left out).
     row_counts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COUNT_COLUMNS))
+    #: Rows that are valid but worth a look (overlapping episodes, families with no episode).
+    notes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NOTE_COLUMNS))
 
 
 # --------------------------------------------------------------------------- reading
@@ -693,6 +696,8 @@ def load_extract(
     families = typed["families"]
     for column in cats.criteria_columns:
         families[column] = families[column].astype(bool)
+    notes, note_warnings = notes_and_warnings(episodes, families)
+    warnings += note_warnings
     budget = typed["budget"]
     budget["spend"] = budget["spend"].astype("float64")
     budget["income"] = budget["income"].astype("float64")
@@ -707,6 +712,7 @@ def load_extract(
         warnings=warnings,
         excluded=excluded,
         row_counts=row_counts,
+        notes=notes,
     )
 
 

@@ -36,6 +36,7 @@ class ExtractSettings:
     open_end_dates: frozenset[str]
     allow_invalid_max_left_out_pct: float
     total_row_labels: frozenset[str]
+    stale_after_days: int  # warn when the extract's last activity is this long before the end
 
 
 @cache
@@ -54,6 +55,7 @@ def _settings_from(path: Path) -> ExtractSettings:
         total_row_labels=frozenset(
             str(v).strip().lower() for v in raw.get("total_row_labels") or []
         ),
+        stale_after_days=int(raw.get("stale_after_days", 14)),
     )
 
 

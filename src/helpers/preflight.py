@@ -244,18 +244,8 @@ def long_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def check_coverage(
-    plan: dict[str, dict],
-    notebooks_dir: Path,
-    taken: dt.date,
-    how: str,
-    source: str,
-    partial_month: bool = False,
-) -> str:
-    """Refuse dates after the extract's; with ``partial_month``, those in its month pass.
-
-    Returns what the run log and summary should say about a partial month ("" when none).
-    """
+def _period_ends(plan: dict[str, dict], notebooks_dir: Path) -> list[tuple[str, str, dt.date]]:
+    """Every date a run reports up to: (notebook, parameter, last day it covers)."""
     ends: list[tuple[str, str, dt.date]] = []
     for notebook, values in plan.items():
         for name, parameter in notebook_parameters(notebooks_dir / f"{notebook}.ipynb").items():
@@ -269,6 +259,40 @@ def check_coverage(
                     ends.append((notebook, name, as_month(value, "").end_time.date()))
             except RefusedError:
                 continue
+    return ends
+
+
+def stale_warning(
+    plan: dict[str, dict], notebooks_dir: Path, last_activity: dt.date | None, days: int
+) -> str | None:
+    """A warning when nothing happened in the extract for ``days`` before the period ends."""
+    ends = _period_ends(plan, notebooks_dir)
+    if last_activity is None or not ends:
+        return None
+    period_end = max(day for _, _, day in ends)
+    if (period_end - last_activity).days <= days:
+        return None
+    return (
+        f"The extract's last activity (an episode starting or ending, or a refusal) is on "
+        f"{long_date(last_activity)}, {(period_end - last_activity).days} days before the "
+        f"period ends on {long_date(period_end)}: the figures after it may be missing rather "
+        "than zero. Check that the extract is complete."
+    )
+
+
+def check_coverage(
+    plan: dict[str, dict],
+    notebooks_dir: Path,
+    taken: dt.date,
+    how: str,
+    source: str,
+    partial_month: bool = False,
+) -> str:
+    """Refuse dates after the extract's; with ``partial_month``, those in its month pass.
+
+    Returns what the run log and summary should say about a partial month ("" when none).
+    """
+    ends = _period_ends(plan, notebooks_dir)
     late = [(notebook, name, day) for notebook, name, day in ends if day > taken]
     if not late:
         return ""
