@@ -36,7 +36,7 @@ lint: install
 	$(BIN)/ruff format --check $(CODE)
 
 test: install lint
-	$(BIN)/python -m helpers.browser --ensure
+	$(BIN)/python -m helpers.dev.browser --ensure
 	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
 format: install
@@ -44,10 +44,10 @@ format: install
 	$(BIN)/ruff format $(CODE)
 
 notebooks: install
-	$(BIN)/python -m helpers.notebooks
+	$(BIN)/python -m helpers.dev.notebooks
 
 synthetic: install
-	$(BIN)/python -m helpers.synthetic
+	$(BIN)/python -m helpers.dev.synthetic
 
 boundaries: install
 	$(BIN)/pip install --quiet -e ".[boundaries]"

@@ -40,7 +40,7 @@ import pandas as pd
 import pandera.pandas
 from IPython.display import HTML, Markdown, display
 
-from helpers import families, metrics, reconcile, report, sections
+from helpers import families, figures, metrics, reconcile, report, tables
 from helpers.plotting import use_house_style
 """
 
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
                 [
                     sys.executable,
                     "-m",
-                    "helpers.synthetic",
+                    "helpers.dev.synthetic",
                     "--scale",
                     str(factor),
                     "--out",

@@ -1,5 +1,8 @@
 """The monthly batch: every notebook for a report month (or a named edition), run by Papermill.
 
+Floor 7, the top: it validates the extract (``extract``), derives the dates (``period``) and runs
+the notebooks; nothing in ``helpers`` imports it but the development tools.
+
     python -m helpers.batch --month 2015-09
     python -m helpers.batch --edition config/editions/2015-10.yaml
     python -m helpers.batch --edition config/editions/2015-10.yaml --publish
@@ -34,8 +37,9 @@ from tqdm import tqdm
 
 from helpers import __version__
 from helpers.config import PROJECT_ROOT, load_yaml
-from helpers.extract import Extract, ExtractError, load_extract, save_validated
-from helpers.report import WARNINGS_FILE, resolve_data_dir
+from helpers.extract import Extract, ExtractError, load_extract, resolve_data_dir, save_validated
+from helpers.outputs import warnings_path
+from helpers.period import ReportPeriod
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "reports"
@@ -44,17 +48,13 @@ PUBLISHED_SUFFIX = "-published"
 KERNEL = "python3"
 
 
-def month_end(month: pd.Period) -> str:
-    return month.end_time.date().isoformat()
-
-
-def monthly_plan(month: str) -> dict[str, dict]:
+def monthly_plan(month: str | pd.Period | ReportPeriod) -> dict[str, dict]:
     """Per-notebook parameters for a report month: snapshots at its end, windows ending with it."""
-    period = pd.Period(month, freq="M")
-    end = month_end(period)
+    period = month if isinstance(month, ReportPeriod) else ReportPeriod.of(month)
+    end = period.end_iso
     plan = {
         "01_open_by_lead_agency": {"snapshot_date": end, "refusals_period_end": end},
-        "02_opened_closed_outcomes": {"period_end": str(period)},
+        "02_opened_closed_outcomes": {"period_end": period.name},
         "03_cff_caseload_by_time_open": {"snapshot_date": end},
         "04_open_episodes_by_lsoa": {"snapshot_date": end},
         "05_strengthening_families": {"as_at": end, "attachments_as_at": end},
@@ -67,9 +67,15 @@ def monthly_plan(month: str) -> dict[str, dict]:
 
 @dataclass
 class Edition:
+    """A named edition: its period and each notebook's parameters, as its file gives them."""
+
     name: str
-    period: str
+    period: str  # the report month, YYYY-MM: the edition's folder name
     notebooks: dict[str, dict]
+
+    @property
+    def report_period(self) -> ReportPeriod:
+        return ReportPeriod.of(self.period)
 
     @classmethod
     def load(cls, path: str | Path) -> Edition:
@@ -78,7 +84,9 @@ class Edition:
         for name in notebooks:
             if not (NOTEBOOKS_DIR / f"{name}.ipynb").exists():
                 raise FileNotFoundError(f"{path}: edition names notebook {name}, not in notebooks/")
-        return cls(name=raw["name"], period=str(raw["period"]), notebooks=notebooks)
+        return cls(
+            name=raw["name"], period=ReportPeriod.of(str(raw["period"])).name, notebooks=notebooks
+        )
 
 
 @dataclass
@@ -101,7 +109,8 @@ def _stringify(params: dict) -> dict:
     }
 
 
-def _data_source(extract: Extract) -> dict:
+def data_source(extract: Extract) -> dict:
+    """Which data an executed notebook ran on, as stamped in its metadata."""
     return {
         "synthetic": extract.is_synthetic,
         "extract": Path(extract.source).name if not extract.is_synthetic else "synthetic",
@@ -129,7 +138,7 @@ def _validate(
         extract.row_counts.to_csv(
             tables / "data_quality_counts.csv", index=False, lineterminator="\n"
         )
-    return _data_source(extract), list(extract.warnings)
+    return data_source(extract), list(extract.warnings)
 
 
 def _validate_in_child(
@@ -189,7 +198,7 @@ def _seconds(started: dt.datetime) -> float:
 
 
 def _collect_warnings(tables: Path, name: str) -> list[str]:
-    path = tables.parent / WARNINGS_FILE.format(notebook=name)
+    path = warnings_path(tables, name)
     if not path.exists():
         return []
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -224,7 +233,7 @@ def run_batch(
 ) -> Path:
     """Run ``plan`` (notebook -> parameters) and publish ``<output_dir>/<period>``.
 
-    With ``publish``, every notebook applies disclosure control (``helpers.protected``) and the
+    With ``publish``, every notebook applies disclosure control (``helpers.figures``) and the
     report goes to ``<output_dir>/<period>-published``, beside the analysts' own edition.
     """
     if publish:
@@ -341,8 +350,9 @@ def main(argv: list[str] | None = None) -> int:
             edition = Edition.load(args.edition)
             plan, period, title = edition.notebooks, edition.period, edition.name
         else:
-            period = str(pd.Period(args.month, freq="M"))
-            plan, title = monthly_plan(period), f"Report month {period}"
+            report_period = ReportPeriod.of(args.month)
+            period = report_period.name
+            plan, title = monthly_plan(report_period), f"Report month {period}"
         run_batch(
             plan,
             period,

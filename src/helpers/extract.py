@@ -15,16 +15,21 @@ import mmap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
-from helpers.config import Categories, categories
+from helpers.config import PROJECT_ROOT, Categories, categories
+
+if TYPE_CHECKING:  # pandera is imported where an extract is validated, not by every kernel
+    import pandera.pandas as pa
 
 LSOA11CD_PATTERN = r"^E01\d{6}$"
 MAX_PROBLEMS_SHOWN = 50
 SYNTHETIC_MANIFEST = "manifest.json"  # written beside the synthetic extract
+#: The committed synthetic extract: what a report runs on when no extract is named.
+SYNTHETIC_DIR = PROJECT_ROOT / "data" / "raw" / "synthetic"
 #: Text columns with few distinct values, held as categories.
 CATEGORICAL = frozenset({"lead_agency", "closure_reason", "refused_by", "lsoa11cd"})
 
@@ -371,6 +376,8 @@ def _parse_table(
 
 def _schemas(cats: Categories) -> dict[str, pa.DataFrameSchema]:
     """The contract's rules as pandera schemas, over the typed frames."""
+    import pandera.pandas as pa
+
     agencies = list(cats.lead_agencies)
     reasons = list(cats.closure_reasons)
 
@@ -443,6 +450,8 @@ def _row_rules(name: str, frame: pd.DataFrame) -> list[tuple[pd.Series, str, str
 def _check_rules(
     name: str, label: str, frame: pd.DataFrame, cats: Categories, problems: list[Problem]
 ) -> None:
+    import pandera.pandas as pa
+
     try:
         _schemas(cats)[name].validate(frame, lazy=True, inplace=True)  # checks only: no copy
     except pa.errors.SchemaErrors as errors:
@@ -490,6 +499,16 @@ def _leave_out_invalid_rows(
         [(p.file, p.row, p.column, p.value, p.message) for p in problems], columns=EXCLUDED_COLUMNS
     )
     return excluded, pd.DataFrame(counts, columns=COUNT_COLUMNS)
+
+
+def resolve_data_dir(data_dir: str | Path | None) -> Path:
+    """The extract to use: the given path, or the committed synthetic extract when blank."""
+    return Path(data_dir) if data_dir else SYNTHETIC_DIR
+
+
+def load_report_extract(data_dir: str | Path | None) -> Extract:
+    """What a notebook reads: the extract its ``data_dir`` parameter names (blank: synthetic)."""
+    return load_extract(resolve_data_dir(data_dir))
 
 
 def load_extract(

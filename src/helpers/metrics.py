@@ -9,6 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+# Percentages are rounded half up from the counts, defined once with the other formats.
+from helpers.formats import pct as pct
+
 #: Time-open bands as the Cabinet Member report prints them, with the completed months each
 #: holds (lower bound inclusive, upper bound exclusive; ``None`` = no upper bound).
 TIME_OPEN_BANDS: tuple[tuple[str, int, int | None], ...] = (
@@ -141,24 +144,6 @@ def time_open_band(months_open: pd.Series) -> pd.Series:
         right=False,
         labels=list(TIME_OPEN_BAND_LABELS),
     ).astype(pd.CategoricalDtype(list(TIME_OPEN_BAND_LABELS), ordered=True))
-
-
-def pct(numerator: int | pd.Series, denominator: int | pd.Series) -> float | pd.Series:
-    """A percentage to one decimal place, rounded half up from the exact counts.
-
-    Integer arithmetic, so that 0.05 boundaries round the way a person rounds them and a
-    percentage is never built from rounded parts. A zero denominator gives NaN.
-    """
-    num = np.asarray(numerator, dtype="int64")
-    den = np.asarray(denominator, dtype="int64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tenths = np.where(den > 0, (2000 * num + den) // np.where(den > 0, 2 * den, 1), 0)
-        result = np.where(den > 0, tenths / 10.0, np.nan)
-    if isinstance(numerator, pd.Series):
-        return pd.Series(result, index=numerator.index, name=numerator.name)
-    if isinstance(denominator, pd.Series):
-        return pd.Series(result, index=denominator.index)
-    return float(result)
 
 
 def share_pct(counts: pd.Series) -> pd.Series:

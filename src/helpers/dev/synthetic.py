@@ -32,13 +32,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.config import PROJECT_ROOT, Categories, categories
-from helpers.extract import CONTRACT, SYNTHETIC_MANIFEST, extract_sha256
+from helpers.config import Categories, categories
+from helpers.extract import CONTRACT, SYNTHETIC_DIR, SYNTHETIC_MANIFEST, extract_sha256
 from helpers.metrics import TIME_OPEN_BANDS, completed_months, open_at
-from helpers.published import published_figures
+from helpers.printed_figures import printed_figures
 
 SEED = 20151031
-SYNTHETIC_DIR = PROJECT_ROOT / "data" / "raw" / "synthetic"
 
 LEAD_AGENCY_SNAPSHOT = pd.Timestamp("2015-08-31")
 CASELOAD_SNAPSHOT = pd.Timestamp("2016-01-11")
@@ -435,7 +434,7 @@ def generate(
 ) -> dict[str, pd.DataFrame]:
     """The four extract tables, calibrated to the published figures (deterministic per seed)."""
     cats = cats or categories()
-    figures = published_figures()
+    figures = printed_figures()
     rng = np.random.default_rng(seed)
     collected = _Episodes.empty()
     _cff_open_at_caseload_snapshot(rng, figures, cats, collected)
@@ -480,7 +479,7 @@ def write_extract(tables: dict[str, pd.DataFrame], folder: Path, seed: int = SEE
         (folder / f"{name}.csv").write_text(to_csv_text(frame, name), encoding="utf-8")
     manifest = {
         "synthetic": True,
-        "generator": "helpers.synthetic",
+        "generator": "helpers.dev.synthetic",
         "seed": seed,
         "extract_date": EXTRACT_DATE.date().isoformat(),
         "sha256": extract_sha256(folder),
@@ -527,7 +526,7 @@ def main(argv: list[str] | None = None) -> None:
     from helpers.reference import load_imd2015
 
     parser = argparse.ArgumentParser(
-        prog="python -m helpers.synthetic",
+        prog="python -m helpers.dev.synthetic",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
