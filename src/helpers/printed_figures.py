@@ -1,7 +1,8 @@
 """The figures the 2015-16 source reports printed, as transcribed (``config/published/``).
 
-Floor 0 (settings). Named for the printed documents, not for ``--publish`` (disclosure control):
-the reconciliation and the synthetic extract's calibration read these.
+Floor 1 (reads its file through ``config``). Named for the printed documents, not for
+``--publish`` (disclosure control): the reconciliation and the synthetic extract's calibration
+read these.
 """
 
 from __future__ import annotations
