@@ -32,6 +32,7 @@ from helpers.disclosure import is_suppressed, policy, suppression_note
 from helpers.formats import long_date, number
 from helpers.geo import DECILES, agency_label
 from helpers.plotting import (
+    LEGEND_EDGE_COLOUR,
     PALETTE,
     SUPPRESSED_COLOUR,
     SUPPRESSED_HATCH,
@@ -347,7 +348,7 @@ def episodes_map(
             linewidth=0.4,
         )
         handles = [
-            Patch(facecolor=colour, edgecolor="#999999", label=f"{label}:  {count} LSOAs")
+            Patch(facecolor=colour, edgecolor=LEGEND_EDGE_COLOUR, label=f"{label}:  {count} LSOAs")
             for colour, label, count in zip(colours, classes.labels, classes.counts, strict=True)
         ]
     if hidden.any():
@@ -364,7 +365,7 @@ def _decile_handles(gdf: gpd.GeoDataFrame) -> list[Patch]:
     return [
         Patch(
             facecolor=colour,
-            edgecolor="#999999",
+            edgecolor=LEGEND_EDGE_COLOUR,
             label=f"{decile}{words.get(decile, '')}:  {int(counts.get(decile, 0))} LSOAs",
         )
         for decile, colour in zip(DECILES, DECILE_COLOURS, strict=True)
@@ -563,7 +564,7 @@ def explore_map(gdf: gpd.GeoDataFrame, scheme: str = "NaturalBreaks", k: int = 5
             tiles=None,
             tooltip=columns,
             legend=True,
-            style_kwds={"color": "#ffffff", "weight": 0.5, "fillOpacity": 0.85},
+            style_kwds={"color": EDGE_COLOUR, "weight": 0.5, "fillOpacity": 0.85},
         )
     mark = policy().mark
     shown = ~hidden
@@ -587,5 +588,5 @@ def explore_map(gdf: gpd.GeoDataFrame, scheme: str = "NaturalBreaks", k: int = 5
         tooltip=columns,
         legend=True,
         legend_kwds={"caption": f"Open episodes per LSOA ({mark}: count hidden)"},
-        style_kwds={"color": "#ffffff", "weight": 0.5, "fillOpacity": 0.85},
+        style_kwds={"color": EDGE_COLOUR, "weight": 0.5, "fillOpacity": 0.85},
     )

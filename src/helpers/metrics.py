@@ -12,6 +12,9 @@ import pandas as pd
 # Percentages are rounded half up from the counts, defined once with the other formats.
 from helpers.formats import pct as pct
 
+# Month ends and the financial year are defined once, with the report period.
+from helpers.period import FINANCIAL_YEAR_START_MONTH, ReportPeriod
+
 #: Time-open bands as the Cabinet Member report prints them, with the completed months each
 #: holds (lower bound inclusive, upper bound exclusive; ``None`` = no upper bound).
 TIME_OPEN_BANDS: tuple[tuple[str, int, int | None], ...] = (
@@ -27,9 +30,6 @@ TIME_OPEN_BAND_LABELS: tuple[str, ...] = tuple(label for label, _, _ in TIME_OPE
 BANDS_OF_A_YEAR_OR_MORE: tuple[str, ...] = tuple(
     label for label, lower, _ in TIME_OPEN_BANDS if lower >= 12
 )
-
-#: The financial year starts on 1 April.
-FINANCIAL_YEAR_START_MONTH = 4
 
 
 def as_timestamp(when: str | pd.Timestamp | np.datetime64) -> pd.Timestamp:
@@ -54,7 +54,7 @@ def open_at(episodes: pd.DataFrame, when: str | pd.Timestamp) -> pd.Series:
 
 def previous_month_end(when: str | pd.Timestamp) -> pd.Timestamp:
     """The last day of the month before the one holding ``when``."""
-    return as_timestamp(when) - pd.offsets.MonthEnd(1)
+    return ReportPeriod.of(as_timestamp(when)).previous.end
 
 
 def month_earlier(when: str | pd.Timestamp) -> pd.Timestamp:
@@ -79,9 +79,7 @@ def financial_year_start(when: str | pd.Timestamp | pd.Period) -> pd.Timestamp:
     """1 April of the financial year that holds ``when``."""
     if isinstance(when, pd.Period):
         when = when.start_time
-    day = as_timestamp(when)
-    year = day.year if day.month >= FINANCIAL_YEAR_START_MONTH else day.year - 1
-    return pd.Timestamp(year=year, month=FINANCIAL_YEAR_START_MONTH, day=1)
+    return ReportPeriod.of(as_timestamp(when)).financial_year_start
 
 
 def financial_year_label(when: str | pd.Timestamp | pd.Period) -> str:

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+#: The financial year starts on 1 April.
+FINANCIAL_YEAR_START_MONTH = 4
+
 
 @dataclass(frozen=True)
 class ReportPeriod:
@@ -46,5 +49,6 @@ class ReportPeriod:
     @property
     def financial_year_start(self) -> pd.Timestamp:
         """1 April of the financial year the month falls in (April to March)."""
-        year = self.month.year if self.month.month >= 4 else self.month.year - 1
-        return pd.Timestamp(year=year, month=4, day=1)
+        month = self.month
+        year = month.year if month.month >= FINANCIAL_YEAR_START_MONTH else month.year - 1
+        return pd.Timestamp(year=year, month=FINANCIAL_YEAR_START_MONTH, day=1)

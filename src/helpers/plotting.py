@@ -17,9 +17,14 @@ from helpers.rag import NOT_PUBLISHED, Indicator, rag_colour, rag_status, trend
 # Colour-blind-safe categorical palette (Okabe-Ito), in a fixed order so a category keeps its
 # colour from chart to chart.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
-OPENED_COLOUR = "#0072B2"
-CLOSED_COLOUR = "#E69F00"
+OPENED_COLOUR = PALETTE[0]
+CLOSED_COLOUR = PALETTE[1]
 TARGET_COLOUR = "#444444"
+#: Boxes on the page (``helpers.report``): the data-source banner, and warnings (the RAG red).
+ACCENT_COLOUR = PALETTE[0]
+WARNING_COLOUR = "#C00000"
+#: The edge of a colour swatch in a legend.
+LEGEND_EDGE_COLOUR = "#999999"
 
 
 def use_house_style() -> None:

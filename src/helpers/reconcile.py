@@ -71,8 +71,10 @@ def _dashboard(extract: Extract, cats: Categories, publish: bool) -> Iterable[_R
     doc = printed_figures()["dashboard_2015_10"]
     a11 = doc["indicator_1_1_open_by_lead_agency"]
     section = "1.1 CAFs open by lead agency (Aug-15)"
+    # The refusals were printed year to date at two month ends; the later is the period's end.
+    refusal_days = _refusal_days(doc["refusals"])
     figures = lead_agency_figures(
-        extract.episodes, extract.refusals, a11["snapshot"], "2015-09-30", publish, cats
+        extract.episodes, extract.refusals, a11["snapshot"], refusal_days[-1], publish, cats
     )
     table = figures.open_table.set_index("lead_agency")
     for agency, (count, share) in a11["rows"].items():
@@ -102,15 +104,24 @@ def _dashboard(extract: Extract, cats: Categories, publish: bool) -> Iterable[_R
     yield _Row(section, "RAG status", a11["status"], _rag(_share(non_la["pct"]), "1.1"))
 
     refusals = figures.refusals.set_index("period_end")["refusals_ytd"]
-    for key, day in (("ytd_to_2015-08-31", "2015-08-31"), ("ytd_to_2015-09-30", "2015-09-30")):
+    for day in refusal_days:
         yield _Row(
             "1.1 CAF refusals",
-            f"Refusals year to date to {day}",
-            doc["refusals"][key],
-            _count(refusals.loc[pd.Timestamp(day)]),
+            f"Refusals year to date to {day.date().isoformat()}",
+            doc["refusals"][f"{REFUSALS_KEY}{day.date().isoformat()}"],
+            _count(refusals.loc[day]),
         )
 
     yield from _outcomes(extract, cats, doc, publish)
+
+
+#: How the published figures file names a year-to-date refusals count: ``ytd_to_2015-08-31``.
+REFUSALS_KEY = "ytd_to_"
+
+
+def _refusal_days(printed: dict) -> list[pd.Timestamp]:
+    """The month ends the dashboard printed refusals to, read from the figures file's keys."""
+    return sorted(pd.Timestamp(key.removeprefix(REFUSALS_KEY)) for key in printed)
 
 
 def _rag(value: object, key: str) -> object:
@@ -174,7 +185,8 @@ def _strengthening_families(extract: Extract, cats: Categories, publish: bool) -
     doc = printed_figures()["strengthening_families_phase_2"]
     prog = sf.programme()
     section = "Strengthening Families phase 2"
-    as_at = "2015-08-31"
+    # The phase 2 figures were counted at the dashboard's snapshot of open cases.
+    as_at = printed_figures()["dashboard_2015_10"]["indicator_1_1_open_by_lead_agency"]["snapshot"]
     figures = families_figures(
         extract.episodes, extract.families, as_at, prog.target_date_2015_16, publish, cats
     )

@@ -18,6 +18,7 @@ from helpers.disclosure import is_suppressed, suppression_note
 from helpers.extract import Extract
 from helpers.formats import number, percent, table_date, whole_number
 from helpers.outputs import record_warning
+from helpers.plotting import ACCENT_COLOUR, WARNING_COLOUR
 
 PCT_COLUMNS_PREFIX = "pct"
 
@@ -46,7 +47,7 @@ def data_source_banner(extract: Extract, publish: bool = False) -> HTML:
             f"<p><b>Published with statistical disclosure control.</b> {suppression_note()}</p>"
         )
     return HTML(
-        f'<div style="border-left:4px solid #0072B2;padding:4px 10px;background:#f3f7fb">'
+        f'<div style="border-left:4px solid {ACCENT_COLOUR};padding:4px 10px;background:#f3f7fb">'
         f"{text}{extra}</div>{data_quality_html(extract, publish)}"
     )
 
@@ -73,7 +74,7 @@ def data_quality_html(extract: Extract, publish: bool = False) -> str:
     ).data
     if publish:
         return (
-            '<div style="border-left:4px solid #C00000;padding:4px 10px;margin-top:8px">'
+            f'<div style="border-left:4px solid {WARNING_COLOUR};padding:4px 10px;margin-top:8px">'
             "<h3>Data quality</h3><p>Rows of the extract that broke its contract were left out "
             f"of every figure in this report (--allow-invalid).</p>{counts}</div>"
         )
@@ -86,7 +87,7 @@ def data_quality_html(extract: Extract, publish: bool = False) -> str:
         {"file": "File", "row": "Row", "column": "Column", "value": "Value", "problem": "Problem"},
     ).data
     return (
-        '<div style="border-left:4px solid #C00000;padding:4px 10px;margin-top:8px">'
+        f'<div style="border-left:4px solid {WARNING_COLOUR};padding:4px 10px;margin-top:8px">'
         "<h3>Data quality</h3><p>These rows of the extract broke its contract and were left out "
         f"of every figure in this report (--allow-invalid).</p>{counts}{problems}{more}</div>"
     )
@@ -181,7 +182,7 @@ def warn(message: str, notebook: str, output_dir: str | Path | None) -> None:
     """Show a warning at this point of the report, and pass it to the batch summary."""
     display(
         HTML(
-            f'<div style="border:2px solid #C00000;background:#fff4f4;padding:8px 12px">'
+            f'<div style="border:2px solid {WARNING_COLOUR};background:#fff4f4;padding:8px 12px">'
             f"<b>Warning:</b> {message}</div>"
         )
     )

@@ -35,13 +35,18 @@ import pandas as pd
 from helpers.config import Categories, categories
 from helpers.extract import CONTRACT, SYNTHETIC_DIR, SYNTHETIC_MANIFEST, extract_sha256
 from helpers.metrics import TIME_OPEN_BANDS, completed_months, open_at
+from helpers.period import ReportPeriod
 from helpers.printed_figures import printed_figures
 
 SEED = 20151031
 
-LEAD_AGENCY_SNAPSHOT = pd.Timestamp("2015-08-31")
-CASELOAD_SNAPSHOT = pd.Timestamp("2016-01-11")
-EXTRACT_DATE = pd.Timestamp("2016-03-31")
+# The snapshots the printed counts were taken at, from the printed figures themselves.
+LEAD_AGENCY_SNAPSHOT = pd.Timestamp(
+    printed_figures()["dashboard_2015_10"]["indicator_1_1_open_by_lead_agency"]["snapshot"]
+)
+CASELOAD_SNAPSHOT = pd.Timestamp(printed_figures()["cff_report_2016_03"]["open_episodes_snapshot"])
+#: The extract is taken at the end of the March 2016 report's month.
+EXTRACT_DATE = ReportPeriod.of("2016-03").end
 HISTORY_START = pd.Period("2013-04", freq="M")  # first month of closures generated
 CALIBRATED_FROM = pd.Period("2014-04", freq="M")  # first month whose closures are calibrated
 PLAUSIBLE_MONTHLY_CLOSURES = 190
