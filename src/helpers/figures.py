@@ -23,7 +23,7 @@ from helpers import families as sf
 from helpers import geo, metrics, tables
 from helpers.config import Categories, categories
 from helpers.disclosure import Key, LinkedCounts, policy
-from helpers.formats import month_label
+from helpers.formats import month_label, number, percent
 
 
 class _Masker:
@@ -278,12 +278,7 @@ def outcomes_grid(figures: OutcomesFigures, cats: Categories | None = None) -> p
     ytd = figures.ytd.set_index("closure_reason")
     nfa, referral = cats.action_plan_completed_reason, cats.referral_to_social_care_reason
 
-    def count(value: object) -> str:
-        return value if isinstance(value, str) else f"{int(value):,}"
-
-    def share(value: object) -> str:
-        return value if isinstance(value, str) else f"{value:.1f}%"
-
+    count, share = number, percent  # a hidden figure (the mark) is text and passes through
     rows = {
         reason: [*map(count, wide.loc[reason]), count(ytd.at[reason, "episodes"])]
         + [share(ytd.at[reason, "pct"])]

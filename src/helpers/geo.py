@@ -461,16 +461,17 @@ def concentration_in_words(
         return f"{who} had no open episode that could be placed on the map on {day}."
     lines = [
         f"On {day}, {number(c.episodes)} open episodes of {who} could be placed in one of "
-        f"{area_name}'s {c.lsoas:,} LSOAs (small neighbourhoods of about 1,500 residents).",
+        f"{area_name}'s {number(c.lsoas)} LSOAs (small neighbourhoods of about 1,500 residents).",
         "",
         f"- **{percent(c.pct_episodes_decile_1)}** of these episodes "
         f"({number(c.episodes_decile_1)}) were "
         f"in LSOAs among the most deprived 10% in England, though those LSOAs are only "
-        f"**{c.pct_lsoas_decile_1:.1f}%** of {area_name}'s LSOAs ({c.lsoas_decile_1:,} of "
-        f"{c.lsoas:,}).",
+        f"**{percent(c.pct_lsoas_decile_1)}** of {area_name}'s LSOAs "
+        f"({number(c.lsoas_decile_1)} of {number(c.lsoas)}).",
         f"- **{percent(c.pct_episodes_deciles_1_2)}** of the episodes "
         f"({number(c.episodes_deciles_1_2)}) were in the most deprived 20% in England, which "
-        f"make up **{c.pct_lsoas_deciles_1_2:.1f}%** of the LSOAs ({c.lsoas_deciles_1_2:,}).",
+        f"make up **{percent(c.pct_lsoas_deciles_1_2)}** of the LSOAs "
+        f"({number(c.lsoas_deciles_1_2)}).",
     ]
     ratio_hidden = is_suppressed(c.episodes_decile_1) or is_suppressed(c.episodes)
     if c.lsoas_decile_1 > 0 and not ratio_hidden:

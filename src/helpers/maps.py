@@ -455,7 +455,7 @@ def episodes_over_deciles_map(
             markerfacecolor=CIRCLE_FACE,
             markeredgecolor="black",
             markeredgewidth=0.7,
-            label=f"{value:,}" + (" (largest)" if value == largest else ""),
+            label=number(value) + (" (largest)" if value == largest else ""),
         )
         for value in size_legend_values(largest)
         # published: no reference circle for a count that is never drawn (1 to 4)
@@ -508,7 +508,7 @@ def decile_share_chart(
     episodes_label = f"Open episodes (% of {number(total_episodes)})"
     groups = (
         ("pct_episodes", episodes_label, PALETTE[0], -width / 2),
-        ("pct_lsoas", f"LSOAs (% of {total_lsoas:,})", LSOA_BAR_COLOUR, width / 2),
+        ("pct_lsoas", f"LSOAs (% of {number(total_lsoas)})", LSOA_BAR_COLOUR, width / 2),
     )
     top = 0.0
     for column, label, colour, offset in groups:
@@ -577,7 +577,7 @@ def explore_map(gdf: gpd.GeoDataFrame, scheme: str = "NaturalBreaks", k: int = 5
         cmap = mpl.colormaps[EPISODES_CMAP]
         colours = [mpl.colors.to_hex(cmap(v)) for v in np.linspace(0.18, 0.95, len(classes.lower))]
     frame = gdf[[*columns, "geometry"]].copy()
-    frame["episodes"] = [str(v) if is_suppressed(v) else f"{int(v):,}" for v in gdf["episodes"]]
+    frame["episodes"] = [str(v) if is_suppressed(v) else number(v) for v in gdf["episodes"]]
     frame["class"] = labels
     return frame.explore(
         column="class",
