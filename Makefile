@@ -1,6 +1,8 @@
 # The front door. Two commands from a fresh clone:
 #   make report   install everything, then run the October 2015 edition on the synthetic extract
 #   make test     install everything, then lint and run every test (CI runs exactly this)
+# While working, `make test-fast` leaves out the tests marked slow (Papermill, nbval) or needing
+# reference data (IMD 2015), and says how long it took.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -16,12 +18,13 @@ LAB_ARGS ?=
 # Jupyter refuses to start as root unless told to; containers often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: install report lab test lint format synthetic boundaries notebooks bench clean help
+.PHONY: install report lab test test-fast lint format synthetic boundaries notebooks bench clean help
 
 help:
 	@echo "make report     install and run the October 2015 edition (reports/2015-10/)"
 	@echo "make lab        install and open JupyterLab on the repository, with the project's kernel"
 	@echo "make test       install, lint and run all tests (unit, golden, notebooks, HTML)"
+	@echo "make test-fast  lint and run the tests not marked slow or reference (a few minutes)"
 	@echo "make synthetic  regenerate the synthetic extract (needs IMD 2015)"
 	@echo "make boundaries rebuild the committed LSOA boundary extract"
 	@echo "make notebooks  re-execute the committed notebooks on the synthetic extract"
@@ -51,18 +54,24 @@ lint: install
 	$(BIN)/ruff format --check $(CODE)
 
 test: install lint
-	$(BIN)/python -m helpers.browser --ensure
+	$(BIN)/python -m helpers.dev.browser --ensure
 	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
+
+test-fast: install lint
+	@start=$$(date +%s); \
+	$(BIN)/pytest -m "not slow and not reference" tests; status=$$?; \
+	echo "make test-fast took $$(( $$(date +%s) - start )) s (left out: tests marked slow or reference; make test runs everything)"; \
+	exit $$status
 
 format: install
 	$(BIN)/ruff check --fix $(CODE)
 	$(BIN)/ruff format $(CODE)
 
 notebooks: install
-	$(BIN)/python -m helpers.notebooks
+	$(BIN)/python -m helpers.dev.notebooks
 
 synthetic: install
-	$(BIN)/python -m helpers.synthetic
+	$(BIN)/python -m helpers.dev.synthetic
 
 boundaries: install
 	$(BIN)/pip install --quiet -e ".[boundaries]"

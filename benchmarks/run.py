@@ -3,8 +3,9 @@
 Prints, from one run on one machine:
 
 1. the October 2015 edition on the committed extract: wall time and peak memory;
-2. the floor: as many notebooks, run the same way by Papermill, that only import the libraries
-   the real notebooks import; and the ratio of the two;
+2. the floor: as many notebooks, run the same way by Papermill, that only import pandas,
+   geopandas and matplotlib; and the ratio of the two (edition and floor alternate ``--repeat``
+   times and the fastest of each counts);
 3. the same edition on synthetic extracts 10, 100 and 1,000 times larger (generated into a
    temporary folder, never committed), each with time and peak memory;
 4. the edition with ``--jobs 2`` against ``--jobs 1``.
@@ -33,15 +34,12 @@ from helpers import batch
 from helpers.config import PROJECT_ROOT
 
 EDITION = PROJECT_ROOT / "config" / "editions" / "2015-10.yaml"
-# What the real notebooks import (setup cells and the helpers they call).
+# The floor, as issue 11 defines it: notebooks that only import pandas, geopandas and matplotlib
+# (what any report notebook pays before it computes anything).
 FLOOR_IMPORTS = """
+import geopandas
 import matplotlib.pyplot as plt
 import pandas as pd
-import pandera.pandas
-from IPython.display import HTML, Markdown, display
-
-from helpers import families, metrics, reconcile, report, sections
-from helpers.plotting import use_house_style
 """
 
 
@@ -107,6 +105,12 @@ def main(argv: list[str] | None = None) -> None:
         default="10,100,1000",
         help="extract sizes to try, as multiples of the committed one",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of the edition and of the floor, alternating; the fastest of each counts",
+    )
     args = parser.parse_args(argv)
     edition = batch.Edition.load(EDITION)
     plan, period = edition.notebooks, edition.period
@@ -121,23 +125,36 @@ def main(argv: list[str] | None = None) -> None:
         # Warm-up: the first kernel start and font cache are not part of a monthly run.
         batch.run_batch({"06_budget": {}}, "warmup", None, scratch / "out", progress=False)
         print(f"\n{edition.name}: {len(plan)} notebooks")
-        rows.append(
-            measure(
-                "edition, 1x (committed extract)", run_edition(plan, period, None, scratch / "out")
-            )
-        )
-        batch.NOTEBOOKS_DIR = floor_dir
-        try:
-            rows.append(
+        # Edition and floor alternate, and the fastest of each counts: on a shared machine a
+        # busy neighbour slows one run, never speeds one up.
+        editions, floors = [], []
+        for attempt in range(1, args.repeat + 1):
+            editions.append(
                 measure(
-                    "floor: import-only notebooks",
-                    run_edition(floor_plan, period, None, scratch / "floor-out"),
+                    f"edition, 1x (committed extract), run {attempt}",
+                    run_edition(plan, period, None, scratch / "out"),
                 )
             )
-        finally:
-            batch.NOTEBOOKS_DIR = real_dir
-        ratio = rows[0]["seconds"] / rows[1]["seconds"]
-        print(f"  edition / floor = {ratio:.2f} (target: at most 1.5)")
+            batch.NOTEBOOKS_DIR = floor_dir
+            try:
+                floors.append(
+                    measure(
+                        f"floor: import-only notebooks, run {attempt}",
+                        run_edition(floor_plan, period, None, scratch / "floor-out"),
+                    )
+                )
+            finally:
+                batch.NOTEBOOKS_DIR = real_dir
+        best_edition = min(editions, key=lambda row: row["seconds"])
+        best_floor = min(floors, key=lambda row: row["seconds"])
+        rows += [
+            best_edition | {"run": "edition, 1x (committed extract)"},
+            best_floor | {"run": "floor: import-only notebooks"},
+        ]
+        ratio = best_edition["seconds"] / best_floor["seconds"]
+        print(
+            f"  edition / floor = {ratio:.2f} (fastest of {args.repeat} each; target: at most 1.5)"
+        )
 
         rows.append(
             measure(
@@ -154,7 +171,7 @@ def main(argv: list[str] | None = None) -> None:
                 [
                     sys.executable,
                     "-m",
-                    "helpers.synthetic",
+                    "helpers.dev.synthetic",
                     "--scale",
                     str(factor),
                     "--out",

@@ -1,13 +1,20 @@
-"""Shared fixtures: whether IMD 2015 can be had, and throwaway reference caches.
+"""Shared fixtures: whether IMD 2015 can be had, and throwaway reference caches; test markers.
 
 IMD 2015 is never committed. Tests that need it ask for the ``imd_mirror`` fixture, which
 skips them (with the reason) where the file cannot be had, except under CI (``CI=true``),
-where a missing reference file is a failure rather than a silent skip.
+where a missing reference file is a failure rather than a silent skip. Such tests are marked
+``reference`` here, from the fixture they ask for, so that the mark cannot drift from the need.
+
+The notebooks' nbval cells re-execute whole notebooks: they are marked ``slow``. A notebook whose
+committed outputs hold IMD 2015 figures (it loads IMD 2015) is also marked ``reference``, and
+outside CI its cells are skipped with the reason when IMD 2015 cannot be had: they would
+otherwise fail, comparing a run without IMD 2015 with outputs that have it.
 """
 
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -50,3 +57,32 @@ def tmp_reference_cache(tmp_path: Path) -> Path:
     cache = tmp_path / "reference-cache"
     cache.mkdir()
     return cache
+
+
+#: What a notebook's source says when its outputs depend on IMD 2015.
+USES_IMD = "load_imd2015"
+
+
+@cache
+def _imd_unavailable_reason() -> str | None:
+    """Why a notebook could not have IMD 2015 here (None when it can), decided once.
+
+    Asked as the notebook asks (project cache, then mirror, then download), since it is the
+    notebook's own run that nbval compares.
+    """
+    available, reason = imd_available()
+    return None if available else reason
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "imd_mirror" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.reference)
+        if item.path.suffix != ".ipynb":
+            continue
+        item.add_marker(pytest.mark.slow)
+        if USES_IMD in item.path.read_text(encoding="utf-8"):
+            item.add_marker(pytest.mark.reference)
+            reason = None if running_in_ci() else _imd_unavailable_reason()
+            if reason is not None:
+                item.add_marker(pytest.mark.skip(reason=f"IMD 2015 cannot be had here: {reason}"))

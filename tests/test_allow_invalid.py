@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 from helpers import batch
-from helpers.extract import ExtractError, load_extract
-from helpers.synthetic import SYNTHETIC_DIR
+from helpers.extract import SYNTHETIC_DIR, ExtractError, load_extract
 
 
 def _set(path, record: int, column: str, value: str) -> None:
@@ -62,6 +61,7 @@ def test_a_missing_column_still_stops_the_run(broken):
         load_extract(broken, allow_invalid=True)
 
 
+@pytest.mark.slow  # runs notebooks through Papermill
 def test_the_batch_writes_the_data_quality_table_and_section(broken, tmp_path, capsys):
     plan = {"01_open_by_lead_agency": {"snapshot_date": "2015-08-31"}, "06_budget": {}}
     report = batch.run_batch(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpers import batch
-from helpers.synthetic import SYNTHETIC_DIR
+from helpers.extract import SYNTHETIC_DIR
 
 
 def test_monthly_plan_puts_snapshots_at_the_month_end():
@@ -38,6 +38,7 @@ def test_an_invalid_extract_stops_the_batch_before_any_notebook(tmp_path, capsys
     assert not (tmp_path / "reports" / "2015-09").exists()
 
 
+@pytest.mark.slow  # runs notebooks through Papermill
 def test_a_failing_notebook_leaves_the_previous_report_and_keeps_its_copy(tmp_path):
     out = tmp_path / "reports"
     good = {"06_budget": {}}
@@ -55,6 +56,7 @@ def test_a_failing_notebook_leaves_the_previous_report_and_keeps_its_copy(tmp_pa
     assert not [p for p in out.iterdir() if "partial" in p.name]
 
 
+@pytest.mark.slow  # runs notebooks through Papermill
 def test_rerunning_a_period_replaces_its_report(tmp_path):
     out = tmp_path / "reports"
     first = batch.run_batch({"06_budget": {}}, "2016-01", output_dir=out, progress=False)
@@ -81,6 +83,7 @@ def test_the_shipped_editions_load():
     assert october.period == "2015-10"
 
 
+@pytest.mark.slow  # runs notebooks through Papermill
 def test_sigterm_mid_run_leaves_the_previous_report_and_no_partial_folder(tmp_path):
     import signal
     import subprocess

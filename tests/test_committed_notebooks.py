@@ -5,9 +5,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from helpers.extract import extract_sha256
-from helpers.notebooks import committed_notebooks
-from helpers.synthetic import SYNTHETIC_DIR
+from helpers.dev.notebooks import committed_notebooks
+from helpers.extract import SYNTHETIC_DIR, extract_sha256
 
 NOTEBOOKS = committed_notebooks()
 
@@ -40,7 +39,7 @@ def test_parameters_cell_first_and_outputs_without_errors(path):
 
 
 def test_the_pre_commit_check_refuses_outputs_from_other_data(tmp_path):
-    from helpers.notebooks import check
+    from helpers.dev.notebooks import check
 
     nb = nbformat.read(NOTEBOOKS[0], as_version=4)
     nb.metadata["earlyhelp"]["data_source"] = {

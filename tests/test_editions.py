@@ -12,9 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import batch, browser
+from helpers import batch
 from helpers.config import PROJECT_ROOT
-from helpers.published import published_figures
+from helpers.dev import browser
+from helpers.printed_figures import printed_figures
+
+#: Every test here runs notebooks through Papermill (the batch).
+pytestmark = pytest.mark.slow
 
 EDITIONS = PROJECT_ROOT / "config" / "editions"
 
@@ -38,7 +42,7 @@ def table(report: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(report / "tables" / f"{name}.csv", keep_default_na=False)
 
 
-FIGURES = published_figures()
+FIGURES = printed_figures()
 DASHBOARD = FIGURES["dashboard_2015_10"]
 
 
@@ -163,8 +167,8 @@ def test_editions_write_notebooks_html_and_tables_with_data_source(october, marc
 def chromium():
     if browser.find_chromium() is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is missing under CI (python -m helpers.browser --ensure)")
-        pytest.skip("Chromium is not installed (python -m helpers.browser --ensure)")
+            pytest.fail("Chromium is missing under CI (python -m helpers.dev.browser --ensure)")
+        pytest.skip("Chromium is not installed (python -m helpers.dev.browser --ensure)")
 
 
 def test_rendered_html_shows_charts_and_no_errors(october, march, chromium):

@@ -13,8 +13,8 @@ import pytest
 from test_extract import COLUMN, VALID, load_error, write_extract
 
 from helpers.config import PROJECT_ROOT
-from helpers.extract import load_extract
-from helpers.extract_dates import ExtractSettings, extract_settings, read_date_column
+from helpers.extract import extract_settings, load_extract
+from helpers.extract_dates import ExtractSettings, read_date_column
 
 
 def with_cells(name: str, column: str, values: list[str]) -> dict:

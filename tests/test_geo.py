@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from helpers import geo
+from helpers import geo, maps
+from helpers.extract import SYNTHETIC_DIR
 from helpers.reference import IMD_2015, IMD_COLUMNS, IMD_SHEET, load_imd2015
 from helpers.reference import load_lsoa_boundaries as load_boundaries
-from helpers.synthetic import SYNTHETIC_DIR
 
 matplotlib.use("Agg")
 
@@ -258,7 +258,7 @@ def test_plain_words_state_the_figures_and_the_verdict():
 
 
 def test_classes_read_as_whole_number_ranges():
-    classes = geo.classify_counts(np.arange(10), "EqualInterval", 2)  # bins 4.5 and 9
+    classes = maps.classify_counts(np.arange(10), "EqualInterval", 2)  # bins 4.5 and 9
     assert classes.labels == ["0-4", "5-9"]
     assert classes.counts == [5, 5]
     assert classes.class_of.tolist() == [0] * 5 + [1] * 5
@@ -268,20 +268,20 @@ def test_natural_breaks_is_reproducible_and_leaves_the_global_random_state_alone
     counts = np.array([0, 0, 1, 1, 2, 3, 3, 4, 7, 8, 9, 12, 15, 19, 19])
     np.random.seed(1)
     before = np.random.get_state()[1].copy()
-    first = geo.classify_counts(counts, "NaturalBreaks", 5)
+    first = maps.classify_counts(counts, "NaturalBreaks", 5)
     assert (np.random.get_state()[1] == before).all()
-    second = geo.classify_counts(counts, "NaturalBreaks", 5)
+    second = maps.classify_counts(counts, "NaturalBreaks", 5)
     assert first.labels == second.labels
     assert sum(first.counts) == len(counts)
 
 
 def test_maps_draw_on_the_tiny_geography(episodes, boundaries, imd):
     table, _ = geo.open_by_lsoa(episodes, SNAPSHOT, CFF, boundaries)
-    frame = geo.map_frame(boundaries, geo.join_imd(table, imd))
+    frame = maps.map_frame(boundaries, geo.join_imd(table, imd))
     for fig in (
-        geo.episodes_map(frame, CFF, "Source: test", "Quantiles", 3),
-        geo.imd_decile_map(frame, "Source: test"),
-        geo.episodes_over_deciles_map(frame, CFF, "Source: test"),
+        maps.episodes_map(frame, CFF, "Source: test", "Quantiles", 3),
+        maps.imd_decile_map(frame, "Source: test"),
+        maps.episodes_over_deciles_map(frame, CFF, "Source: test"),
     ):
         texts = [t.get_text() for t in fig.texts]
         assert any("Office for National Statistics" in t for t in texts)
@@ -293,7 +293,7 @@ def test_maps_draw_on_the_tiny_geography(episodes, boundaries, imd):
 
 @pytest.fixture(scope="module")
 def synthetic_open():
-    from helpers.report import load
+    from helpers.extract import load_report_extract as load
 
     extract = load("")
     lsoas = load_boundaries()

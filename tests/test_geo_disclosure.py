@@ -1,4 +1,4 @@
-"""Disclosure control on the LSOA map (notebook 04): ``helpers.protected.lsoa_figures`` and the
+"""Disclosure control on the LSOA map (notebook 04): ``helpers.figures.lsoa_figures`` and the
 maps of ``helpers.geo`` in publication mode.
 
 Golden tests on the committed synthetic extract; those that need IMD 2015 use the
@@ -16,12 +16,13 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from helpers import geo, protected
+from helpers import geo, maps
 from helpers.config import categories
 from helpers.disclosure import audit, is_suppressed, policy
+from helpers.extract import load_report_extract as load
+from helpers.figures import LsoaFigures, lsoa_figures
 from helpers.reference import MIRROR_ENV, load_imd2015
 from helpers.reference import load_lsoa_boundaries as load_boundaries
-from helpers.report import load
 
 matplotlib.use("Agg")
 
@@ -51,18 +52,18 @@ def imd(imd_mirror: Path, tmp_path_factory) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def published(extract, boundaries, imd) -> protected.LsoaFigures:
-    return protected.lsoa_figures(extract.episodes, SNAPSHOT, CFF, boundaries, imd, publish=True)
+def published(extract, boundaries, imd) -> LsoaFigures:
+    return lsoa_figures(extract.episodes, SNAPSHOT, CFF, boundaries, imd, publish=True)
 
 
 @pytest.fixture(scope="module")
-def plain(extract, boundaries, imd) -> protected.LsoaFigures:
-    return protected.lsoa_figures(extract.episodes, SNAPSHOT, CFF, boundaries, imd)
+def plain(extract, boundaries, imd) -> LsoaFigures:
+    return lsoa_figures(extract.episodes, SNAPSHOT, CFF, boundaries, imd)
 
 
 @pytest.fixture(scope="module")
-def published_without_imd(extract, boundaries) -> protected.LsoaFigures:
-    return protected.lsoa_figures(extract.episodes, SNAPSHOT, CFF, boundaries, publish=True)
+def published_without_imd(extract, boundaries) -> LsoaFigures:
+    return lsoa_figures(extract.episodes, SNAPSHOT, CFF, boundaries, publish=True)
 
 
 @pytest.fixture
@@ -94,9 +95,7 @@ def test_every_hidden_count_is_protected(published, published_without_imd):
 
 @pytest.mark.parametrize("agency", [None, *categories().lead_agencies])
 def test_every_lead_agency_is_protected(extract, boundaries, imd, agency):
-    figures = protected.lsoa_figures(
-        extract.episodes, SNAPSHOT, agency, boundaries, imd, publish=True
-    )
+    figures = lsoa_figures(extract.episodes, SNAPSHOT, agency, boundaries, imd, publish=True)
     assert audit(figures.counts, figures.hidden) == []
     assert not any(_small(v) for v in figures.table["episodes"])
     assert not any(_small(v) for v in figures.deciles["episodes"])
@@ -203,10 +202,10 @@ def _extent(path) -> tuple[float, ...]:
 
 
 def test_episodes_map_puts_hidden_lsoas_in_the_mark_class(published, boundaries, close_figures):
-    frame = geo.map_frame(boundaries, published.table)
-    hidden = geo.hidden_lsoas(frame)
-    for scheme in geo.SCHEMES:
-        fig = geo.episodes_map(frame, CFF, "Source: test", scheme, 5)
+    frame = maps.map_frame(boundaries, published.table)
+    hidden = maps.hidden_lsoas(frame)
+    for scheme in maps.SCHEMES:
+        fig = maps.episodes_map(frame, CFF, "Source: test", scheme, 5)
         labels = [t.get_text() for t in fig.legends[0].get_texts()]
         assert labels[-1] == f"{MARK} count hidden:  {int(hidden.sum())} LSOAs"
         # Classes come from the shown counts: none starts inside 1-4, each holds an LSOA.
@@ -215,7 +214,7 @@ def test_episodes_map_puts_hidden_lsoas_in_the_mark_class(published, boundaries,
             assert lower == 0 or lower > policy().largest_suppressed_count
             assert not label.endswith(" 0 LSOAs")
         assert sum(int(re.search(r"(\d+) LSOAs", x).group(1)) for x in labels) == len(frame)
-        hatched = [c for c in fig.axes[0].collections if c.get_hatch() == geo.HIDDEN_HATCH]
+        hatched = [c for c in fig.axes[0].collections if c.get_hatch() == maps.HIDDEN_HATCH]
         assert len(hatched) == 1
         expected = frame[hidden].explode(index_parts=False).geometry.bounds.round()
         assert sorted(_extent(p) for p in hatched[0].get_paths()) == sorted(
@@ -225,9 +224,9 @@ def test_episodes_map_puts_hidden_lsoas_in_the_mark_class(published, boundaries,
 
 
 def test_circles_are_drawn_for_shown_counts_only(published, plain, boundaries, close_figures):
-    frame = geo.map_frame(boundaries, published.table)
-    hidden = geo.hidden_lsoas(frame)
-    fig = geo.episodes_over_deciles_map(frame, CFF, "Source: test")
+    frame = maps.map_frame(boundaries, published.table)
+    hidden = maps.hidden_lsoas(frame)
+    fig = maps.episodes_over_deciles_map(frame, CFF, "Source: test")
     ax = fig.axes[0]
     circles = [c for c in ax.collections if isinstance(c, matplotlib.collections.PathCollection)]
     assert len(circles) == 1
@@ -238,7 +237,7 @@ def test_circles_are_drawn_for_shown_counts_only(published, plain, boundaries, c
     # The largest shown count sets the scale (here it is also the largest of all).
     assert circles[0].get_sizes().max() == pytest.approx(500)
     assert frame.loc[~hidden, "episodes"].astype(int).max() == plain.table["episodes"].max()
-    hatched = [c for c in ax.collections if c.get_hatch() == geo.HIDDEN_HATCH]
+    hatched = [c for c in ax.collections if c.get_hatch() == maps.HIDDEN_HATCH]
     assert len(hatched) == 1 and len(hatched[0].get_paths()) == int(hidden.sum())
     labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
     assert f"{MARK} count hidden:  {int(hidden.sum())} LSOAs" in labels
@@ -247,7 +246,7 @@ def test_circles_are_drawn_for_shown_counts_only(published, plain, boundaries, c
 
 def test_decile_chart_draws_no_hidden_bar(published, close_figures):
     deciles = published.deciles
-    fig = geo.decile_share_chart(deciles, CFF, SNAPSHOT, "Source: test", published.placed)
+    fig = maps.decile_share_chart(deciles, CFF, SNAPSHOT, "Source: test", published.placed)
     ax = fig.axes[0]
     episode_bars = ax.patches[: len(deciles)]
     labels = [t.get_text() for t in ax.texts][: len(deciles)]
@@ -258,12 +257,12 @@ def test_decile_chart_draws_no_hidden_bar(published, close_figures):
             assert bar.get_height() == pytest.approx(share) and label == f"{share:.1f}"
     assert any("confidential" in t.get_text() for t in fig.texts)
     with pytest.raises(ValueError, match="total_episodes"):
-        geo.decile_share_chart(deciles, CFF, SNAPSHOT, "Source: test")
+        maps.decile_share_chart(deciles, CFF, SNAPSHOT, "Source: test")
 
 
 def test_interactive_map_carries_no_hidden_count(published, plain, boundaries):
-    frame = geo.map_frame(boundaries, published.table)
-    html = geo.explore_map(frame).get_root().render()
+    frame = maps.map_frame(boundaries, published.table)
+    html = maps.explore_map(frame).get_root().render()
     properties = [json.loads(p) for p in re.findall(r'"properties": (\{[^{}]*\})', html)]
     assert len(properties) == len(frame)
     true_counts = plain.table.set_index("lsoa11cd")["episodes"]
@@ -306,16 +305,16 @@ def test_unpublished_figures_are_the_existing_functions(extract, boundaries, imd
 
 
 def test_unpublished_maps_draw_as_before(plain, boundaries, close_figures):
-    frame = geo.map_frame(boundaries, plain.table)
-    assert not geo.hidden_lsoas(frame).any()
-    fig = geo.episodes_map(frame, CFF, "Source: test")
+    frame = maps.map_frame(boundaries, plain.table)
+    assert not maps.hidden_lsoas(frame).any()
+    fig = maps.episodes_map(frame, CFF, "Source: test")
     assert not [c for c in fig.axes[0].collections if c.get_hatch()]
-    classes = geo.classify_counts(plain.table["episodes"])
+    classes = maps.classify_counts(plain.table["episodes"])
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels == [
         f"{label}:  {n} LSOAs" for label, n in zip(classes.labels, classes.counts, strict=True)
     ]
-    fig = geo.decile_share_chart(plain.deciles, CFF, SNAPSHOT, "Source: test")
+    fig = maps.decile_share_chart(plain.deciles, CFF, SNAPSHOT, "Source: test")
     assert not any("confidential" in t.get_text() for t in fig.texts)
 
 
@@ -343,6 +342,7 @@ def _publish_map(tmp_path) -> Path:
     )
 
 
+@pytest.mark.slow  # runs notebooks through Papermill
 def test_published_notebook_writes_no_count_of_1_to_4(imd_mirror, tmp_path, monkeypatch):
     monkeypatch.setenv(MIRROR_ENV, str(imd_mirror))  # the kernel inherits it
     report = _publish_map(tmp_path)
@@ -363,6 +363,7 @@ def test_published_notebook_writes_no_count_of_1_to_4(imd_mirror, tmp_path, monk
     assert "confidential" in html
 
 
+@pytest.mark.slow  # runs notebooks through Papermill
 def test_published_notebook_without_imd_writes_no_count_of_1_to_4(tmp_path, monkeypatch):
     # As tests/test_map_without_imd.py: an empty cache, no mirror, no downloads.
     monkeypatch.delenv(MIRROR_ENV, raising=False)

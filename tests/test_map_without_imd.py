@@ -6,6 +6,9 @@ import pytest
 
 from helpers import batch
 
+#: Every test here runs notebooks through Papermill (the batch).
+pytestmark = pytest.mark.slow
+
 PLAN = {"04_open_episodes_by_lsoa": {"snapshot_date": "2016-01-11"}, "06_budget": {}}
 
 

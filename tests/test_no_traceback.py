@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_broken_extracts import CASES, LOADS_WITH_WARNING
 
-from helpers.synthetic import SYNTHETIC_DIR
+from helpers.extract import SYNTHETIC_DIR
 
 REFUSED = [case for case in CASES if case.name not in LOADS_WITH_WARNING]
 pytestmark = pytest.mark.slow  # a Python process per case

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers import batch, preflight
-from helpers.extract import extract_sha256
-from helpers.synthetic import SYNTHETIC_DIR
+from helpers.extract import SYNTHETIC_DIR, extract_sha256
 
 EDITIONS = Path(batch.PROJECT_ROOT) / "config" / "editions"
 

@@ -11,7 +11,10 @@ import pytest
 
 from helpers import batch
 from helpers.config import PROJECT_ROOT
-from helpers.synthetic import SYNTHETIC_DIR
+from helpers.extract import SYNTHETIC_DIR
+
+#: Every test here runs notebooks through Papermill (the batch).
+pytestmark = pytest.mark.slow
 
 MARK = "[c]"
 NOTE = "confidential: a count from 1 to 4"

@@ -21,7 +21,8 @@ from generated_extracts import Shape, generate, shapes, write
 from hypothesis import HealthCheck, Phase, given, settings
 
 from helpers import families as sf
-from helpers import metrics, protected, reconcile
+from helpers import figures as protected
+from helpers import metrics, reconcile
 from helpers.config import categories
 from helpers.disclosure import audit, is_suppressed, policy
 from helpers.extract import Extract, load_extract
@@ -216,9 +217,9 @@ def test_every_open_episode_is_on_the_map_or_listed(shape):
 
 @cache
 def synthetic_reconciliation_rows() -> list[tuple[str, str, str]]:
-    from helpers import report
+    from helpers.extract import load_report_extract
 
-    table = reconcile.reconciliation_table(report.load(""))
+    table = reconcile.reconciliation_table(load_report_extract(""))
     return list(zip(table["document"], table["section"], table["figure"], strict=True))
 
 

@@ -6,13 +6,13 @@ import pandas as pd
 import pytest
 
 from helpers import families as sf
-from helpers import metrics, sections
+from helpers import metrics, tables
+from helpers.dev.synthetic import SYNTHETIC_DIR, generate, to_csv_text
 from helpers.extract import CONTRACT, load_extract
-from helpers.published import published_figures
+from helpers.printed_figures import printed_figures
 from helpers.reference import load_imd2015
-from helpers.synthetic import SYNTHETIC_DIR, generate, to_csv_text
 
-FIGURES = published_figures()
+FIGURES = printed_figures()
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +22,10 @@ def extract():
 
 def test_regenerating_gives_the_committed_files_byte_for_byte(imd_mirror, tmp_path):
     imd = load_imd2015(cache=tmp_path, mirror=imd_mirror)
-    tables = generate(imd)
+    generated = generate(imd)
     for name in CONTRACT:
         committed = (SYNTHETIC_DIR / f"{name}.csv").read_text(encoding="utf-8")
-        assert to_csv_text(tables[name], name) == committed, f"{name}.csv differs"
+        assert to_csv_text(generated[name], name) == committed, f"{name}.csv differs"
 
 
 def test_it_is_marked_synthetic(extract):
@@ -33,7 +33,7 @@ def test_it_is_marked_synthetic(extract):
 
 
 def test_open_by_lead_agency_on_31_august_2015(extract):
-    got = sections.open_by_lead_agency(extract.episodes, "2015-08-31")
+    got = tables.open_by_lead_agency(extract.episodes, "2015-08-31")
     printed = FIGURES["dashboard_2015_10"]["indicator_1_1_open_by_lead_agency"]["rows"]
     assert dict(zip(got["lead_agency"], got["episodes"], strict=True)) == {
         agency: count for agency, (count, _pct) in printed.items()
@@ -43,9 +43,9 @@ def test_open_by_lead_agency_on_31_august_2015(extract):
 def test_closures_by_month_and_reason_september_2014_to_september_2015(extract):
     outcomes = FIGURES["dashboard_2015_10"]["indicator_1_2_outcomes"]
     months = pd.PeriodIndex([pd.Period(str(m), freq="M") for m in outcomes["months"]])
-    got = sections.outcomes_by_month(extract.episodes, months).set_index(
-        ["month", "closure_reason"]
-    )["episodes"]
+    got = tables.outcomes_by_month(extract.episodes, months).set_index(["month", "closure_reason"])[
+        "episodes"
+    ]
     for reason, (monthly, _ytd) in outcomes["rows"].items():
         assert [int(got[(m, reason)]) for m in months] == monthly, reason
 
@@ -66,7 +66,7 @@ def test_refusals_year_to_date(extract):
 
 
 def test_cff_caseload_on_11_january_2016(extract):
-    bands = sections.time_open_bands(extract.episodes, "2016-01-11")
+    bands = tables.time_open_bands(extract.episodes, "2016-01-11")
     assert list(bands["episodes"]) == [293, 224, 174, 130, 97, 67]
 
 
@@ -79,7 +79,7 @@ def test_strengthening_families_figures(extract):
 
 
 def test_budget_lines_as_printed(extract):
-    budget = sections.budget_table(extract.budget).set_index("line")
+    budget = tables.budget_table(extract.budget).set_index("line")
     printed = FIGURES["cff_report_2016_03"]["budget_2015_16_forecast_q3"]
     for line, (spend, income, net) in printed.items():
         if line != "Total":

@@ -1,5 +1,8 @@
 """The monthly batch: every notebook for a report month (or a named edition), run by Papermill.
 
+Floor 7, the top: it validates the extract (``extract``), derives the dates (``period``) and runs
+the notebooks; nothing in ``helpers`` imports it but the development tools.
+
     python -m helpers.batch --month 2015-09
     python -m helpers.batch --edition config/editions/2015-10.yaml
     python -m helpers.batch --edition config/editions/2015-10.yaml --publish
@@ -39,10 +42,18 @@ from tqdm import tqdm
 
 from helpers import __version__
 from helpers.config import PROJECT_ROOT
-from helpers.extract import Extract, ExtractError, load_extract, save_validated
+from helpers.extract import (
+    Extract,
+    ExtractError,
+    extract_settings,
+    load_extract,
+    resolve_data_dir,
+    save_validated,
+)
 from helpers.extract_checks import last_activity_date
-from helpers.extract_dates import extract_settings
 from helpers.kernels import BatchKernelManager
+from helpers.outputs import warnings_path
+from helpers.period import ReportPeriod
 from helpers.preflight import (
     RefusedError,
     apply_overrides,
@@ -53,7 +64,6 @@ from helpers.preflight import (
     load_yaml_text,
     stale_warning,
 )
-from helpers.report import WARNINGS_FILE, resolve_data_dir
 from helpers.runlog import LOG_NAME, NotebookRun, RunLog, capture_warnings, running
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
@@ -63,17 +73,13 @@ PUBLISHED_SUFFIX = "-published"
 KERNEL = "python3"
 
 
-def month_end(month: pd.Period) -> str:
-    return month.end_time.date().isoformat()
-
-
-def monthly_plan(month: str) -> dict[str, dict]:
+def monthly_plan(month: str | pd.Period | ReportPeriod) -> dict[str, dict]:
     """Per-notebook parameters for a report month: snapshots at its end, windows ending with it."""
-    period = pd.Period(month, freq="M")
-    end = month_end(period)
+    period = month if isinstance(month, ReportPeriod) else ReportPeriod.of(month)
+    end = period.end_iso
     plan = {
         "01_open_by_lead_agency": {"snapshot_date": end, "refusals_period_end": end},
-        "02_opened_closed_outcomes": {"period_end": str(period)},
+        "02_opened_closed_outcomes": {"period_end": period.name},
         "03_cff_caseload_by_time_open": {"snapshot_date": end},
         "04_open_episodes_by_lsoa": {"snapshot_date": end},
         "05_strengthening_families": {"as_at": end, "attachments_as_at": end},
@@ -86,9 +92,15 @@ def monthly_plan(month: str) -> dict[str, dict]:
 
 @dataclass
 class Edition:
+    """A named edition: its period and each notebook's parameters, as its file gives them."""
+
     name: str
-    period: str
+    period: str  # the report month, YYYY-MM: the edition's folder name
     notebooks: dict[str, dict]
+
+    @property
+    def report_period(self) -> ReportPeriod:
+        return ReportPeriod.of(self.period)
 
     @classmethod
     def load(cls, path: str | Path) -> Edition:
@@ -98,7 +110,7 @@ class Edition:
         for name in notebooks:
             if not (NOTEBOOKS_DIR / f"{name}.ipynb").exists():
                 raise FileNotFoundError(f"{path}: edition names notebook {name}, not in notebooks/")
-        period = str(as_month(raw["period"], f"{path}: period"))
+        period = ReportPeriod.of(str(as_month(raw["period"], f"{path}: period"))).name
         return cls(name=raw["name"], period=period, notebooks=notebooks)
 
 
@@ -123,7 +135,8 @@ def _stringify(params: dict) -> dict:
     }
 
 
-def _data_source(extract: Extract) -> dict:
+def data_source(extract: Extract) -> dict:
+    """Which data an executed notebook ran on, as stamped in its metadata."""
     return {
         "synthetic": extract.is_synthetic,
         "extract": Path(extract.source).name if not extract.is_synthetic else "synthetic",
@@ -155,7 +168,7 @@ def _validate(
         extract.notes.to_csv(tables / "data_quality_notes.csv", index=False, lineterminator="\n")
     last_activity = last_activity_date(extract.episodes, extract.refusals)
     return (
-        _data_source(extract),
+        data_source(extract),
         list(extract.warnings),
         extract_date(extract, data),
         last_activity,
@@ -229,7 +242,7 @@ def _seconds(started: dt.datetime) -> float:
 
 
 def _collect_warnings(tables: Path, name: str) -> list[str]:
-    path = tables.parent / WARNINGS_FILE.format(notebook=name)
+    path = warnings_path(tables, name)
     if not path.exists():
         return []
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -280,7 +293,7 @@ def run_batch(
 ) -> Path:
     """Run ``plan`` (notebook -> parameters) and publish ``<output_dir>/<period>``.
 
-    With ``publish``, every notebook applies disclosure control (``helpers.protected``) and the
+    With ``publish``, every notebook applies disclosure control (``helpers.figures``) and the
     report goes to ``<output_dir>/<period>-published``, beside the analysts' own edition.
     A period that ends after the extract's date is refused (:class:`RefusedError`) unless
     ``partial_month``; ``source`` names where the plan came from in that message. Every run that
@@ -456,8 +469,9 @@ def main(argv: list[str] | None = None) -> int:
             plan, period, title = edition.notebooks, edition.period, edition.name
             source = args.edition
         else:
-            period = str(as_month(args.month, "--month"))
-            plan, title = monthly_plan(period), f"Report month {period}"
+            report_period = ReportPeriod.of(str(as_month(args.month, "--month")))
+            period = report_period.name
+            plan, title = monthly_plan(report_period), f"Report month {period}"
             source = f"--month {period}"
         plan = check_plan(plan, NOTEBOOKS_DIR, source)
         if args.parameter:

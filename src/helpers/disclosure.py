@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
-from scipy.optimize import linprog
 
 from helpers.config import config_dir, load_yaml
 
@@ -210,6 +209,8 @@ def audit(counts: LinkedCounts, suppressed: Iterable[Key], rules: Policy | None 
     are never negative) are found by linear programming; a count is pinned when no two whole
     numbers fit.
     """
+    from scipy.optimize import linprog  # only an audit needs it: not every report's kernel
+
     rules = rules or policy()
     suppressed = set(suppressed)
     keys = list(counts.values)

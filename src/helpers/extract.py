@@ -15,15 +15,16 @@ import json
 import mmap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
-from helpers.config import Categories, categories
+from helpers.config import PROJECT_ROOT, Categories, categories, config_dir, load_yaml
 from helpers.extract_checks import NOTE_COLUMNS, notes_and_warnings
-from helpers.extract_dates import ExtractSettings, extract_settings, read_date_column
+from helpers.extract_dates import ExtractSettings, read_date_column, settings_from
 from helpers.extract_files import (
     delimiter_problem,
     encoding_of,
@@ -31,6 +32,9 @@ from helpers.extract_files import (
     missing_sheet_message,
     normalised,
 )
+
+if TYPE_CHECKING:  # pandera is imported where an extract is validated, not by every kernel
+    import pandera.pandas as pa
 
 LSOA11CD_PATTERN = r"^E01\d{6}$"
 MAX_PROBLEMS_SHOWN = 50
@@ -40,6 +44,8 @@ SYNTHETIC_MANIFEST = "manifest.json"  # written beside the synthetic extract
 MAY_BE_EMPTY = frozenset({"caf_refusals", "families"})
 #: Columns only the map reads: with --allow-invalid a bad value keeps its row everywhere else.
 MAP_ONLY_COLUMNS = frozenset({"lsoa11cd"})
+#: The committed synthetic extract: what a report runs on when no extract is named.
+SYNTHETIC_DIR = PROJECT_ROOT / "data" / "raw" / "synthetic"
 #: Text columns with few distinct values, held as categories.
 CATEGORICAL = frozenset({"lead_agency", "closure_reason", "refused_by", "lsoa11cd"})
 
@@ -322,6 +328,16 @@ def file_label(path: Path, name: str) -> str:
     return f"{name}.csv" if path.is_dir() else f"{path.name}[{name}]"
 
 
+@cache
+def _settings_at(path: Path) -> ExtractSettings:
+    return settings_from(load_yaml(path) or {}, str(path))
+
+
+def extract_settings() -> ExtractSettings:
+    """How extracts are read: the settings in ``config/extract.yaml``."""
+    return _settings_at(config_dir() / "extract.yaml")
+
+
 def recorded_extract_date(path: Path, digest: str) -> dt.date | None:
     """The date the extract was taken, where its folder records it (``extract_date`` in its
     manifest, as the synthetic extract does); the manifest counts only for this extract."""
@@ -469,6 +485,8 @@ def _parse_table(
 
 def _schemas(cats: Categories) -> dict[str, pa.DataFrameSchema]:
     """The contract's rules as pandera schemas, over the typed frames."""
+    import pandera.pandas as pa
+
     agencies = list(cats.lead_agencies)
     reasons = list(cats.closure_reasons)
 
@@ -546,6 +564,8 @@ def _check_rules(
     problems: list[Problem],
     across_columns: bool = True,
 ) -> None:
+    import pandera.pandas as pa
+
     try:
         _schemas(cats)[name].validate(frame, lazy=True, inplace=True)  # checks only: no copy
     except pa.errors.SchemaErrors as errors:
@@ -638,6 +658,16 @@ def _refuse_too_many_left_out(
             )
     if problems:
         raise ExtractError(source, problems)
+
+
+def resolve_data_dir(data_dir: str | Path | None) -> Path:
+    """The extract to use: the given path, or the committed synthetic extract when blank."""
+    return Path(data_dir) if data_dir else SYNTHETIC_DIR
+
+
+def load_report_extract(data_dir: str | Path | None) -> Extract:
+    """What a notebook reads: the extract its ``data_dir`` parameter names (blank: synthetic)."""
+    return load_extract(resolve_data_dir(data_dir))
 
 
 def load_extract(

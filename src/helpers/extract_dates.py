@@ -7,7 +7,8 @@ formats, stops the run with the formats found and example rows: guessing would c
 without a word. Dates outside a plausible window (a typing error in the year) are refused by
 row; placeholder dates such as ``9999-12-31`` are read as "not ended" in optional columns.
 
-The settings live in ``config/extract.yaml`` (:class:`ExtractSettings`).
+The settings live in ``config/extract.yaml`` (:class:`ExtractSettings`, read by
+:func:`helpers.extract.extract_settings`). This module imports nothing else of the package.
 """
 
 from __future__ import annotations
@@ -15,12 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 import pandas as pd
-
-from helpers.config import config_dir, load_yaml
 
 DATE_ORDERS = ("auto", "day-first", "month-first")
 ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -39,12 +36,11 @@ class ExtractSettings:
     stale_after_days: int  # warn when the extract's last activity is this long before the end
 
 
-@cache
-def _settings_from(path: Path) -> ExtractSettings:
-    raw = load_yaml(path)
+def settings_from(raw: dict, source: str) -> ExtractSettings:
+    """The settings from the parsed ``config/extract.yaml`` (``source`` names it in errors)."""
     order = str(raw.get("date_order") or "auto")
     if order not in DATE_ORDERS:
-        raise ValueError(f"{path}: date_order is {order!r}; use one of {', '.join(DATE_ORDERS)}")
+        raise ValueError(f"{source}: date_order is {order!r}; use one of {', '.join(DATE_ORDERS)}")
     latest = raw.get("latest_date")
     return ExtractSettings(
         date_order=order,
@@ -57,11 +53,6 @@ def _settings_from(path: Path) -> ExtractSettings:
         ),
         stale_after_days=int(raw.get("stale_after_days", 14)),
     )
-
-
-def extract_settings() -> ExtractSettings:
-    """The settings in ``config/extract.yaml``."""
-    return _settings_from(config_dir() / "extract.yaml")
 
 
 def long(day: dt.date) -> str:

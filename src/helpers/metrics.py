@@ -9,6 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+# Percentages are rounded half up from the counts, defined once with the other formats.
+from helpers.formats import pct as pct
+
+# Month ends and the financial year are defined once, with the report period.
+from helpers.period import FINANCIAL_YEAR_START_MONTH, ReportPeriod
+
 #: Time-open bands as the Cabinet Member report prints them, with the completed months each
 #: holds (lower bound inclusive, upper bound exclusive; ``None`` = no upper bound).
 TIME_OPEN_BANDS: tuple[tuple[str, int, int | None], ...] = (
@@ -24,9 +30,6 @@ TIME_OPEN_BAND_LABELS: tuple[str, ...] = tuple(label for label, _, _ in TIME_OPE
 BANDS_OF_A_YEAR_OR_MORE: tuple[str, ...] = tuple(
     label for label, lower, _ in TIME_OPEN_BANDS if lower >= 12
 )
-
-#: The financial year starts on 1 April.
-FINANCIAL_YEAR_START_MONTH = 4
 
 
 def as_timestamp(when: str | pd.Timestamp | np.datetime64) -> pd.Timestamp:
@@ -51,7 +54,7 @@ def open_at(episodes: pd.DataFrame, when: str | pd.Timestamp) -> pd.Series:
 
 def previous_month_end(when: str | pd.Timestamp) -> pd.Timestamp:
     """The last day of the month before the one holding ``when``."""
-    return as_timestamp(when) - pd.offsets.MonthEnd(1)
+    return ReportPeriod.of(as_timestamp(when)).previous.end
 
 
 def month_earlier(when: str | pd.Timestamp) -> pd.Timestamp:
@@ -76,9 +79,7 @@ def financial_year_start(when: str | pd.Timestamp | pd.Period) -> pd.Timestamp:
     """1 April of the financial year that holds ``when``."""
     if isinstance(when, pd.Period):
         when = when.start_time
-    day = as_timestamp(when)
-    year = day.year if day.month >= FINANCIAL_YEAR_START_MONTH else day.year - 1
-    return pd.Timestamp(year=year, month=FINANCIAL_YEAR_START_MONTH, day=1)
+    return ReportPeriod.of(as_timestamp(when)).financial_year_start
 
 
 def financial_year_label(when: str | pd.Timestamp | pd.Period) -> str:
@@ -141,24 +142,6 @@ def time_open_band(months_open: pd.Series) -> pd.Series:
         right=False,
         labels=list(TIME_OPEN_BAND_LABELS),
     ).astype(pd.CategoricalDtype(list(TIME_OPEN_BAND_LABELS), ordered=True))
-
-
-def pct(numerator: int | pd.Series, denominator: int | pd.Series) -> float | pd.Series:
-    """A percentage to one decimal place, rounded half up from the exact counts.
-
-    Integer arithmetic, so that 0.05 boundaries round the way a person rounds them and a
-    percentage is never built from rounded parts. A zero denominator gives NaN.
-    """
-    num = np.asarray(numerator, dtype="int64")
-    den = np.asarray(denominator, dtype="int64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tenths = np.where(den > 0, (2000 * num + den) // np.where(den > 0, 2 * den, 1), 0)
-        result = np.where(den > 0, tenths / 10.0, np.nan)
-    if isinstance(numerator, pd.Series):
-        return pd.Series(result, index=numerator.index, name=numerator.name)
-    if isinstance(denominator, pd.Series):
-        return pd.Series(result, index=denominator.index)
-    return float(result)
 
 
 def share_pct(counts: pd.Series) -> pd.Series:

@@ -1,4 +1,7 @@
-"""The house style, once: fonts, sizes, colours, month labels and the source footer."""
+"""The house style, once (fonts, sizes, colours, the source footer), and the report's charts.
+
+Floor 4. ``maps`` draws in this style; number and month formats come from ``formats``.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +14,20 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from helpers.disclosure import is_suppressed, policy, suppression_note
+from helpers.formats import month_label, number, percent
 from helpers.rag import NO_VALUE, NOT_PUBLISHED, Indicator, rag_colour, rag_status, trend
 
 # Colour-blind-safe categorical palette (Okabe-Ito), in a fixed order so a category keeps its
 # colour from chart to chart.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
-OPENED_COLOUR = "#0072B2"
-CLOSED_COLOUR = "#E69F00"
+OPENED_COLOUR = PALETTE[0]
+CLOSED_COLOUR = PALETTE[1]
 TARGET_COLOUR = "#444444"
+#: Boxes on the page (``helpers.report``): the data-source banner, and warnings (the RAG red).
+ACCENT_COLOUR = PALETTE[0]
+WARNING_COLOUR = "#C00000"
+#: The edge of a colour swatch in a legend.
+LEGEND_EDGE_COLOUR = "#999999"
 
 
 def use_house_style() -> None:
@@ -43,13 +52,12 @@ def use_house_style() -> None:
     )
 
 
-def month_label(month: pd.Period) -> str:
-    """A month as the dashboard prints it: ``Sep-14``."""
-    return month.strftime("%b-%y")
-
-
+#: A figure hidden by disclosure control: light grey, hatched (charts and maps alike).
 SUPPRESSED_COLOUR = "#d9d9d9"
 SUPPRESSED_HATCH = "////"
+#: The source footer under every chart and map.
+FOOTER_FONT_PT = 7.5
+FOOTER_COLOUR = "#555555"
 
 
 def shown_values(values) -> pd.Series:
@@ -68,13 +76,21 @@ def _suppression_footer(source: str, *columns) -> str:
 
 def add_footer(fig: Figure, source: str) -> None:
     """The source line under every chart."""
-    fig.text(0.01, 0.01, source, fontsize=7.5, color="#555555", ha="left", va="bottom")
+    fig.text(
+        0.01, 0.01, source, fontsize=FOOTER_FONT_PT, color=FOOTER_COLOUR, ha="left", va="bottom"
+    )
+
+
+def footer_room(source: str, fig_height_in: float, margin_pt: float = 8) -> float:
+    """The share of a figure's height that the source lines under it take, with a margin."""
+    lines = source.count("\n") + 1
+    return (lines * FOOTER_FONT_PT * 1.3 + margin_pt) / (fig_height_in * 72)
 
 
 def _footer_room(fig: Figure, source: str) -> float:
     """The fraction of the figure's height the source lines need at the bottom."""
     lines = source.count("\n") + 1
-    return 0.05 if lines == 1 else (lines * 7.5 * 1.3 + 8) / (fig.get_figheight() * 72)
+    return 0.05 if lines == 1 else footer_room(source, fig.get_figheight())
 
 
 def finish(fig: Figure, source: str) -> Figure:
@@ -109,9 +125,9 @@ def category_bar_chart(
         if is_suppressed(count):
             label = count
         elif is_suppressed(share) or pd.isna(share):  # hidden, or a share of nothing
-            label = f"{count:,}"
+            label = number(count)
         else:
-            label = f"{count:,} ({share:.1f}%)"
+            label = f"{number(count)} ({percent(share)})"
         ax.annotate(
             label,
             (bar.get_width(), bar.get_y() + bar.get_height() / 2),
@@ -257,5 +273,5 @@ def indicator_badge_html(ind: Indicator, value: object, previous: object) -> str
         direction.arrow,
         direction.words,
         ind.measure,
-        f"{float(value):.1f}%",
+        percent(value),
     )

@@ -3,7 +3,7 @@
 A figure agrees when the recomputed value, rounded to the precision the report printed it at,
 equals the printed value. Figures the extract cannot speak to (population, the previous
 month's share that was never printed) are listed as ``not comparable`` rather than dropped.
-With ``publish``, figures are recomputed through :mod:`helpers.protected`, as the other reports
+With ``publish``, figures are recomputed through :mod:`helpers.figures`, as the other reports
 print them: a figure suppressed there is ``suppressed`` here, and its value is not shown.
 """
 
@@ -16,11 +16,18 @@ from dataclasses import dataclass
 import pandas as pd
 
 from helpers import families as sf
-from helpers import metrics, protected, sections
+from helpers import metrics, tables
 from helpers.config import Categories, categories
 from helpers.disclosure import is_suppressed
 from helpers.extract import Extract
-from helpers.published import published_figures
+from helpers.figures import (
+    families_figures,
+    lead_agency_figures,
+    outcomes_figures,
+    time_open_figures,
+)
+from helpers.formats import round_half_up
+from helpers.printed_figures import printed_figures
 from helpers.rag import indicator, rag_status
 
 DOCUMENTS = ("dashboard_2015_10", "strengthening_families_phase_2", "cff_report_2016_03")
@@ -52,12 +59,7 @@ def _status(row: _Row) -> str:
     recomputed = float(row.recomputed)
     if math.isnan(recomputed):  # a share of nothing: no CAF in its denominator
         return "not computable"
-    scale = 10**decimals
-    rounded = (
-        int(recomputed * scale + 0.5 + 1e-9) / scale
-        if recomputed >= 0
-        else -int(-recomputed * scale + 0.5 + 1e-9) / scale
-    )
+    rounded = round_half_up(recomputed, decimals)
     return "agrees" if abs(rounded - float(row.published)) < 1e-9 else "disagrees"
 
 
@@ -70,11 +72,13 @@ def _share(value: object) -> object:
 
 
 def _dashboard(extract: Extract, cats: Categories, publish: bool) -> Iterable[_Row]:
-    doc = published_figures()["dashboard_2015_10"]
+    doc = printed_figures()["dashboard_2015_10"]
     a11 = doc["indicator_1_1_open_by_lead_agency"]
     section = "1.1 CAFs open by lead agency (Aug-15)"
-    figures = protected.lead_agency_figures(
-        extract.episodes, extract.refusals, a11["snapshot"], "2015-09-30", publish, cats
+    # The refusals were printed year to date at two month ends; the later is the period's end.
+    refusal_days = _refusal_days(doc["refusals"])
+    figures = lead_agency_figures(
+        extract.episodes, extract.refusals, a11["snapshot"], refusal_days[-1], publish, cats
     )
     table = figures.open_table.set_index("lead_agency")
     for agency, (count, share) in a11["rows"].items():
@@ -104,15 +108,24 @@ def _dashboard(extract: Extract, cats: Categories, publish: bool) -> Iterable[_R
     yield _Row(section, "RAG status", a11["status"], _rag(_share(non_la["pct"]), "1.1"))
 
     refusals = figures.refusals.set_index("period_end")["refusals_ytd"]
-    for key, day in (("ytd_to_2015-08-31", "2015-08-31"), ("ytd_to_2015-09-30", "2015-09-30")):
+    for day in refusal_days:
         yield _Row(
             "1.1 CAF refusals",
-            f"Refusals year to date to {day}",
-            doc["refusals"][key],
-            _count(refusals.loc[pd.Timestamp(day)]),
+            f"Refusals year to date to {day.date().isoformat()}",
+            doc["refusals"][f"{REFUSALS_KEY}{day.date().isoformat()}"],
+            _count(refusals.loc[day]),
         )
 
     yield from _outcomes(extract, cats, doc, publish)
+
+
+#: How the published figures file names a year-to-date refusals count: ``ytd_to_2015-08-31``.
+REFUSALS_KEY = "ytd_to_"
+
+
+def _refusal_days(printed: dict) -> list[pd.Timestamp]:
+    """The month ends the dashboard printed refusals to, read from the figures file's keys."""
+    return sorted(pd.Timestamp(key.removeprefix(REFUSALS_KEY)) for key in printed)
 
 
 def _rag(value: object, key: str) -> object:
@@ -123,7 +136,7 @@ def _outcomes(extract: Extract, cats: Categories, doc: dict, publish: bool) -> I
     a12 = doc["indicator_1_2_outcomes"]
     months = pd.PeriodIndex([pd.Period(str(m), freq="M") for m in a12["months"]])
     section = "1.2 CAF outcomes (rolling 13 months)"
-    figures = protected.outcomes_figures(extract.episodes, months[-1], len(months), publish, cats)
+    figures = outcomes_figures(extract.episodes, months[-1], len(months), publish, cats)
     by_month = figures.by_month.set_index(["month", "closure_reason"])["episodes"]
     ytd = figures.ytd.set_index("closure_reason")
     for reason, (monthly, (ytd_count, ytd_pct)) in a12["rows"].items():
@@ -173,11 +186,12 @@ def _outcomes(extract: Extract, cats: Categories, doc: dict, publish: bool) -> I
 
 
 def _strengthening_families(extract: Extract, cats: Categories, publish: bool) -> Iterable[_Row]:
-    doc = published_figures()["strengthening_families_phase_2"]
+    doc = printed_figures()["strengthening_families_phase_2"]
     prog = sf.programme()
     section = "Strengthening Families phase 2"
-    as_at = "2015-08-31"
-    figures = protected.families_figures(
+    # The phase 2 figures were counted at the dashboard's snapshot of open cases.
+    as_at = printed_figures()["dashboard_2015_10"]["indicator_1_1_open_by_lead_agency"]["snapshot"]
+    figures = families_figures(
         extract.episodes, extract.families, as_at, prog.target_date_2015_16, publish, cats
     )
     eligibility = figures.eligibility["meeting_criteria"]  # open at level 3, then closed since
@@ -253,9 +267,9 @@ def _strengthening_families(extract: Extract, cats: Categories, publish: bool) -
 
 
 def _cff_report(extract: Extract, cats: Categories, publish: bool) -> Iterable[_Row]:
-    doc = published_figures()["cff_report_2016_03"]
+    doc = printed_figures()["cff_report_2016_03"]
     section = "CFF caseload by time open (11 Jan 2016)"
-    figures = protected.time_open_figures(
+    figures = time_open_figures(
         extract.episodes, doc["open_episodes_snapshot"], None, publish, cats
     )
     bands = figures.bands.set_index("band")
@@ -265,7 +279,7 @@ def _cff_report(extract: Extract, cats: Categories, publish: bool) -> Iterable[_
         yield _Row(
             section, f"{band}: % case load", share, _share(bands.at[band, "pct"]), decimals=0
         )
-    budget = sections.budget_table(extract.budget).set_index("line")
+    budget = tables.budget_table(extract.budget).set_index("line")
     for line, (spend, income, net) in doc["budget_2015_16_forecast_q3"].items():
         if line == "Total":
             values = budget[["spend", "income", "net"]].sum()

@@ -1,28 +1,26 @@
-"""What every notebook does around its figures: load the extract, show and write tables."""
+"""What a notebook page shows around its figures: banner, data quality, tables, warnings.
+
+Floor 5 (display). Loading lives in ``extract``, CSV files and the warnings file in ``outputs``,
+number and date formats in ``formats``: this module only turns them into what the reader sees.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, display
 
 from helpers.disclosure import is_suppressed, suppression_note
-from helpers.extract import Extract, load_extract
-from helpers.synthetic import SYNTHETIC_DIR
+from helpers.extract import Extract
+from helpers.formats import number, percent, table_date, whole_number
+from helpers.outputs import record_warning
+from helpers.plotting import ACCENT_COLOUR, WARNING_COLOUR
 
 PCT_COLUMNS_PREFIX = "pct"
-
-
-def resolve_data_dir(data_dir: str | Path | None) -> Path:
-    """The extract to use: the given path, or the committed synthetic extract when blank."""
-    return Path(data_dir) if data_dir else SYNTHETIC_DIR
-
-
-def load(data_dir: str | Path | None) -> Extract:
-    return load_extract(resolve_data_dir(data_dir))
 
 
 def source_line(extract: Extract) -> str:
@@ -49,7 +47,7 @@ def data_source_banner(extract: Extract, publish: bool = False) -> HTML:
             f"<p><b>Published with statistical disclosure control.</b> {suppression_note()}</p>"
         )
     return HTML(
-        f'<div style="border-left:4px solid #0072B2;padding:4px 10px;background:#f3f7fb">'
+        f'<div style="border-left:4px solid {ACCENT_COLOUR};padding:4px 10px;background:#f3f7fb">'
         f"{text}{extra}</div>{data_quality_html(extract, publish)}"
     )
 
@@ -76,7 +74,7 @@ def data_quality_html(extract: Extract, publish: bool = False) -> str:
     ).data
     if publish:
         return (
-            '<div style="border-left:4px solid #C00000;padding:4px 10px;margin-top:8px">'
+            f'<div style="border-left:4px solid {WARNING_COLOUR};padding:4px 10px;margin-top:8px">'
             "<h3>Data quality</h3><p>Rows of the extract that broke its contract were left out "
             f"of every figure in this report (--allow-invalid).</p>{counts}</div>"
         )
@@ -89,25 +87,25 @@ def data_quality_html(extract: Extract, publish: bool = False) -> str:
         {"file": "File", "row": "Row", "column": "Column", "value": "Value", "problem": "Problem"},
     ).data
     return (
-        '<div style="border-left:4px solid #C00000;padding:4px 10px;margin-top:8px">'
+        f'<div style="border-left:4px solid {WARNING_COLOUR};padding:4px 10px;margin-top:8px">'
         "<h3>Data quality</h3><p>These rows of the extract broke its contract and were left out "
         f"of every figure in this report (--allow-invalid).</p>{counts}{problems}{more}</div>"
     )
 
 
-def _format(column: str, series: pd.Series):
+def _format(column: str, series: pd.Series) -> Callable[[object], object] | None:
     if len(series) and series.map(is_suppressed).any():  # the mark passes through, numbers not
         shown = pd.Series([v for v in series if not is_suppressed(v)])
-        number = _format(column, shown if len(shown) else pd.Series([0]))
-        return lambda v: v if is_suppressed(v) else (number(v) if number else v)
+        unmarked = _format(column, shown if len(shown) else pd.Series([0]))
+        return lambda v: v if is_suppressed(v) else (unmarked(v) if unmarked else v)
     if column.startswith(PCT_COLUMNS_PREFIX):
-        return lambda v: "" if pd.isna(v) else f"{v:.1f}%"
+        return lambda v: "" if pd.isna(v) else percent(v)
     if pd.api.types.is_integer_dtype(series):
-        return lambda v: f"{v:,}"
+        return number
     if pd.api.types.is_datetime64_any_dtype(series):
-        return lambda v: "" if pd.isna(v) else v.strftime("%d %b %Y")
+        return lambda v: "" if pd.isna(v) else table_date(v)
     if pd.api.types.is_float_dtype(series):
-        return lambda v: "" if pd.isna(v) else f"{v:,.0f}"
+        return lambda v: "" if pd.isna(v) else whole_number(v)
     return None
 
 
@@ -128,30 +126,6 @@ def _reads_as_numbers(series: pd.Series) -> bool:
 
 def _has_mark(table: pd.DataFrame) -> bool:
     return bool(table.map(is_suppressed).to_numpy().any()) if len(table) else False
-
-
-def number(value: object) -> str:
-    """A count for a sentence: ``1,887``, or the suppression mark."""
-    return value if is_suppressed(value) else f"{int(value):,}"
-
-
-def percent(value: object) -> str:
-    """A percentage for a sentence: ``25.0%``, the suppression mark, or (a share of nothing)
-    ``not available``."""
-    if is_suppressed(value):
-        return value
-    return "not available" if pd.isna(value) else f"{float(value):.1f}%"
-
-
-def is_not_available(value: object) -> bool:
-    """A figure with nothing to compute it from (a share of no CAFs), not a hidden one."""
-    return not isinstance(value, str) and (value is None or bool(pd.isna(value)))
-
-
-def long_date(day) -> str:
-    """A date as the reports write it: ``1 April 2015``."""
-    day = pd.Timestamp(day)
-    return f"{day.day} {day:%B %Y}"
 
 
 def table_html(
@@ -204,41 +178,12 @@ def show_table(
     display(table_html(table, caption, labels))
 
 
-def tidy_for_csv(table: pd.DataFrame) -> pd.DataFrame:
-    """ISO dates, months as YYYY-MM, integers as integers."""
-    out = table.copy()
-    for column in out.columns:
-        series = out[column]
-        if pd.api.types.is_datetime64_any_dtype(series):
-            out[column] = series.dt.strftime("%Y-%m-%d")
-        elif isinstance(series.dtype, pd.PeriodDtype):
-            out[column] = series.astype(str)
-    return out
-
-
-def write_table(table: pd.DataFrame, name: str, output_dir: str | Path | None) -> Path | None:
-    """Write ``<output_dir>/<name>.csv`` (UTF-8, one fact per row); nothing when no dir given."""
-    if not output_dir:
-        return None
-    path = Path(output_dir) / f"{name}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tidy_for_csv(table).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-    return path
-
-
-#: Where a notebook leaves warnings for the batch summary (beside ``tables/``).
-WARNINGS_FILE = "{notebook}.warnings.txt"
-
-
 def warn(message: str, notebook: str, output_dir: str | Path | None) -> None:
     """Show a warning at this point of the report, and pass it to the batch summary."""
     display(
         HTML(
-            f'<div style="border:2px solid #C00000;background:#fff4f4;padding:8px 12px">'
+            f'<div style="border:2px solid {WARNING_COLOUR};background:#fff4f4;padding:8px 12px">'
             f"<b>Warning:</b> {message}</div>"
         )
     )
-    if output_dir:
-        path = Path(output_dir).parent / WARNINGS_FILE.format(notebook=notebook)
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write(message.replace("\n", " ") + "\n")
+    record_warning(message, notebook, output_dir)

@@ -32,17 +32,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from helpers.config import PROJECT_ROOT, Categories, categories
-from helpers.extract import CONTRACT, SYNTHETIC_MANIFEST, extract_sha256
+from helpers.config import Categories, categories
+from helpers.extract import CONTRACT, SYNTHETIC_DIR, SYNTHETIC_MANIFEST, extract_sha256
 from helpers.metrics import TIME_OPEN_BANDS, completed_months, open_at
-from helpers.published import published_figures
+from helpers.period import ReportPeriod
+from helpers.printed_figures import printed_figures
 
 SEED = 20151031
-SYNTHETIC_DIR = PROJECT_ROOT / "data" / "raw" / "synthetic"
 
-LEAD_AGENCY_SNAPSHOT = pd.Timestamp("2015-08-31")
-CASELOAD_SNAPSHOT = pd.Timestamp("2016-01-11")
-EXTRACT_DATE = pd.Timestamp("2016-03-31")
+# The snapshots the printed counts were taken at, from the printed figures themselves.
+LEAD_AGENCY_SNAPSHOT = pd.Timestamp(
+    printed_figures()["dashboard_2015_10"]["indicator_1_1_open_by_lead_agency"]["snapshot"]
+)
+CASELOAD_SNAPSHOT = pd.Timestamp(printed_figures()["cff_report_2016_03"]["open_episodes_snapshot"])
+#: The extract is taken at the end of the March 2016 report's month.
+EXTRACT_DATE = ReportPeriod.of("2016-03").end
 HISTORY_START = pd.Period("2013-04", freq="M")  # first month of closures generated
 CALIBRATED_FROM = pd.Period("2014-04", freq="M")  # first month whose closures are calibrated
 PLAUSIBLE_MONTHLY_CLOSURES = 190
@@ -435,7 +439,7 @@ def generate(
 ) -> dict[str, pd.DataFrame]:
     """The four extract tables, calibrated to the published figures (deterministic per seed)."""
     cats = cats or categories()
-    figures = published_figures()
+    figures = printed_figures()
     rng = np.random.default_rng(seed)
     collected = _Episodes.empty()
     _cff_open_at_caseload_snapshot(rng, figures, cats, collected)
@@ -480,7 +484,7 @@ def write_extract(tables: dict[str, pd.DataFrame], folder: Path, seed: int = SEE
         (folder / f"{name}.csv").write_text(to_csv_text(frame, name), encoding="utf-8")
     manifest = {
         "synthetic": True,
-        "generator": "helpers.synthetic",
+        "generator": "helpers.dev.synthetic",
         "seed": seed,
         "extract_date": EXTRACT_DATE.date().isoformat(),
         "sha256": extract_sha256(folder),
@@ -527,7 +531,7 @@ def main(argv: list[str] | None = None) -> None:
     from helpers.reference import load_imd2015
 
     parser = argparse.ArgumentParser(
-        prog="python -m helpers.synthetic",
+        prog="python -m helpers.dev.synthetic",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -7,15 +7,23 @@ import pytest
 from sdc_oracle import RULES, recoverable
 
 from helpers import families as sf
-from helpers import protected, report, sections
-from helpers.disclosure import audit, is_suppressed
+from helpers import formats, report, tables
+from helpers.disclosure import audit, is_suppressed, suppression_note
+from helpers.extract import load_report_extract
+from helpers.figures import (
+    families_figures,
+    lead_agency_figures,
+    outcomes_figures,
+    outcomes_grid,
+    time_open_figures,
+)
 
 MARK = "[c]"
 
 
 @pytest.fixture(scope="module")
 def extract():
-    return report.load("")
+    return load_report_extract("")
 
 
 def _shown_small(table: pd.DataFrame, columns: list[str]) -> list:
@@ -41,20 +49,16 @@ def _same_where_shown(masked: pd.DataFrame, plain: pd.DataFrame, column: str) ->
 
 
 def test_unpublished_figures_are_the_sections_own(extract):
-    figures = protected.lead_agency_figures(
-        extract.episodes, extract.refusals, "2015-08-31", "2015-09-30"
-    )
+    figures = lead_agency_figures(extract.episodes, extract.refusals, "2015-08-31", "2015-09-30")
     pd.testing.assert_frame_equal(
-        figures.open_table, sections.open_by_lead_agency(extract.episodes, "2015-08-31")
+        figures.open_table, tables.open_by_lead_agency(extract.episodes, "2015-08-31")
     )
     assert figures.hidden == frozenset() and figures.total == 1887
-    outcomes = protected.outcomes_figures(extract.episodes, "2015-09", 13)
-    pd.testing.assert_frame_equal(
-        outcomes.benchmark, sections.benchmark(extract.episodes, "2015-09")
-    )
-    bands = protected.time_open_figures(extract.episodes, "2016-01-11")
+    outcomes = outcomes_figures(extract.episodes, "2015-09", 13)
+    pd.testing.assert_frame_equal(outcomes.benchmark, tables.benchmark(extract.episodes, "2015-09"))
+    bands = time_open_figures(extract.episodes, "2016-01-11")
     assert (bands.total, bands.year_or_more) == (985, 97 + 67)
-    fam = protected.families_figures(extract.episodes, extract.families, "2015-08-31", "2015-09-30")
+    fam = families_figures(extract.episodes, extract.families, "2015-08-31", "2015-09-30")
     pd.testing.assert_frame_equal(fam.attached, sf.attachments(extract.families, "2015-09-30"))
 
 
@@ -62,8 +66,8 @@ def test_unpublished_figures_are_the_sections_own(extract):
 
 
 def test_outcomes_published_hide_every_small_count_and_nothing_is_recoverable(extract):
-    plain = protected.outcomes_figures(extract.episodes, "2015-09", 13)
-    figures = protected.outcomes_figures(extract.episodes, "2015-09", 13, publish=True)
+    plain = outcomes_figures(extract.episodes, "2015-09", 13)
+    figures = outcomes_figures(extract.episodes, "2015-09", 13, publish=True)
     by_month = figures.by_month
     assert _shown_small(by_month, ["episodes"]) == []
     small = plain.by_month["episodes"].between(1, 4)
@@ -73,14 +77,14 @@ def test_outcomes_published_hide_every_small_count_and_nothing_is_recoverable(ex
     assert secondary.any()
     _same_where_shown(by_month, plain.by_month, "episodes")
     _assert_safe(figures)
-    grid = protected.outcomes_grid(figures)
+    grid = outcomes_grid(figures)
     assert (grid.drop(columns="CAF outcomes") == MARK).sum().sum() == by_month["episodes"].map(
         is_suppressed
     ).sum()
 
 
 def test_percentages_built_on_a_hidden_count_are_hidden(extract):
-    figures = protected.outcomes_figures(extract.episodes, "2015-09", 13, publish=True)
+    figures = outcomes_figures(extract.episodes, "2015-09", 13, publish=True)
     cells = figures.by_month.set_index(["month", "closure_reason"])["episodes"]
     rates = figures.rates.set_index("month")
     for month in figures.months:
@@ -91,11 +95,11 @@ def test_percentages_built_on_a_hidden_count_are_hidden(extract):
 
 def test_the_other_synthetic_reports_need_no_suppression_and_stay_safe(extract):
     for figures in (
-        protected.lead_agency_figures(
+        lead_agency_figures(
             extract.episodes, extract.refusals, "2015-08-31", "2015-09-30", publish=True
         ),
-        protected.time_open_figures(extract.episodes, "2016-01-11", publish=True),
-        protected.families_figures(
+        time_open_figures(extract.episodes, "2016-01-11", publish=True),
+        families_figures(
             extract.episodes, extract.families, "2015-08-31", "2015-09-30", publish=True
         ),
     ):
@@ -122,7 +126,7 @@ def _leave_open(episodes: pd.DataFrame, agency: str, keep: int, day: str) -> pd.
 
 def test_a_small_agency_hides_with_the_next_smallest_outside_the_la(extract):
     episodes = _leave_open(extract.episodes, "Education", 3, "2015-08-31")
-    figures = protected.lead_agency_figures(
+    figures = lead_agency_figures(
         episodes, extract.refusals, "2015-08-31", "2015-09-30", publish=True
     )
     shown = figures.open_table.set_index("lead_agency")
@@ -137,9 +141,7 @@ def test_a_small_month_of_refusals_hides_the_earlier_year_to_date(extract):
     refusals = extract.refusals
     september = refusals["refusal_date"].between("2015-09-01", "2015-09-30")
     keep = refusals[~september | (september.cumsum() <= 2)]
-    figures = protected.lead_agency_figures(
-        extract.episodes, keep, "2015-08-31", "2015-09-30", publish=True
-    )
+    figures = lead_agency_figures(extract.episodes, keep, "2015-08-31", "2015-09-30", publish=True)
     assert list(figures.refusals["refusals_ytd"]) == [MARK, 209]
     _assert_safe(figures)
 
@@ -156,7 +158,7 @@ def test_a_small_band_hides_its_partner_and_the_year_or_more_sum(extract):
     close = closed.index[long_open][2:]
     closed.loc[close, "end_date"] = day - pd.Timedelta(days=1)
     closed.loc[close, "closure_reason"] = "Action Plan completed NFA"
-    figures = protected.time_open_figures(closed, day, publish=True)
+    figures = time_open_figures(closed, day, publish=True)
     bands = figures.bands.set_index("band")
     assert bands.at["18+ Months", "episodes"] == MARK
     assert bands.at["12-18 Months", "episodes"] == MARK  # else 'a year or more' gives it away
@@ -171,8 +173,8 @@ def test_sentences_and_badges_print_the_mark_not_a_value():
     from helpers.plotting import indicator_badge_html
     from helpers.rag import gap_to_target, indicator
 
-    assert report.number(1887) == "1,887" and report.number(MARK) == MARK
-    assert report.percent(25.0) == "25.0%" and report.percent(MARK) == MARK
+    assert formats.number(1887) == "1,887" and formats.number(MARK) == MARK
+    assert formats.percent(25.0) == "25.0%" and formats.percent(MARK) == MARK
     ind = indicator("1.2")
     assert gap_to_target(66.5, ind) == " (3.5 points below it)"
     assert gap_to_target(MARK, ind) == ""
@@ -187,6 +189,6 @@ def test_a_table_with_the_mark_keeps_numbers_formatted_and_explains_the_mark():
     ).astype({"episodes": object, "pct": object})
     html = report.table_html(table, "t").data
     assert "1,234" in html and "50.0%" in html and MARK in html
-    assert report.suppression_note() in html
+    assert suppression_note() in html
     plain = report.table_html(table.iloc[[0, 2]].astype({"episodes": "int64"}), "t").data
-    assert report.suppression_note() not in plain
+    assert suppression_note() not in plain

@@ -1,7 +1,7 @@
 """Headless Chromium, to look at rendered reports as a reviewer does (tests and screenshots).
 
-python -m helpers.browser --ensure            # install Debian's chromium if it is missing
-python -m helpers.browser page.html page.png  # screenshot a page
+python -m helpers.dev.browser --ensure            # install Debian's chromium if it is missing
+python -m helpers.dev.browser page.html page.png  # screenshot a page
 """
 
 from __future__ import annotations
@@ -83,7 +83,9 @@ def ensure_chromium() -> str | None:
 def _run(args: list[str], timeout: int = 60) -> subprocess.CompletedProcess:
     chromium = find_chromium()
     if chromium is None:
-        raise FileNotFoundError("Chromium is not installed (python -m helpers.browser --ensure)")
+        raise FileNotFoundError(
+            "Chromium is not installed (python -m helpers.dev.browser --ensure)"
+        )
     with tempfile.TemporaryDirectory() as profile:
         return subprocess.run(
             [chromium, *FLAGS, f"--user-data-dir={profile}", *args],
@@ -150,7 +152,7 @@ def page_check(page: str | Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m helpers.browser",
+        prog="python -m helpers.dev.browser",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

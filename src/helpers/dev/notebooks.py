@@ -1,7 +1,7 @@
 """Re-execute the committed notebooks in place, on the synthetic extract (``make notebooks``).
 
-    python -m helpers.notebooks                # re-execute every committed notebook
-    python -m helpers.notebooks --check [NB]   # the pre-commit check (exit 1 on other data)
+    python -m helpers.dev.notebooks                # re-execute every committed notebook
+    python -m helpers.dev.notebooks --check [NB]   # the pre-commit check (exit 1 on other data)
 
 Committed notebooks carry the outputs of their default run, so that they render where the
 repository is hosted and nbval can compare a fresh run with them. Each is stamped with the data
@@ -16,9 +16,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from helpers.batch import KERNEL, NOTEBOOKS_DIR, _data_source
-from helpers.extract import extract_sha256, load_extract
-from helpers.synthetic import SYNTHETIC_DIR
+from helpers.batch import KERNEL, NOTEBOOKS_DIR, data_source
+from helpers.extract import SYNTHETIC_DIR, extract_sha256, load_extract
 
 
 def committed_notebooks() -> list[Path]:
@@ -26,7 +25,7 @@ def committed_notebooks() -> list[Path]:
 
 
 def refresh(paths: list[Path] | None = None) -> None:
-    source = _data_source(load_extract(SYNTHETIC_DIR))
+    source = data_source(load_extract(SYNTHETIC_DIR))
     for path in paths or committed_notebooks():
         nb = nbformat.read(path, as_version=4)
         NotebookClient(

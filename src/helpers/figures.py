@@ -1,7 +1,8 @@
-"""What each report prints, with disclosure control applied when it is published.
+"""What each report prints: one function per notebook, every figure it shows, linked for disclosure.
 
-One function per notebook gathers every figure its report prints. With ``publish=False`` the
-tables come back as :mod:`helpers.sections` and :mod:`helpers.families` make them; with
+Floor 3. Every notebook gets its figures here (the map's joins are in ``geo``, the tidy tables in
+``tables`` and ``families``). With ``publish=False`` the
+tables come back as :mod:`helpers.tables` and :mod:`helpers.families` make them; with
 ``publish=True`` every count the report prints (in a table, a chart, a sentence or a CSV), and
 every count that follows from two printed ones, goes into one :class:`LinkedCounts` with the
 sums that link them; what :meth:`LinkedCounts.protect` hides is shown as the suppression mark,
@@ -14,15 +15,15 @@ people and are never suppressed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from helpers import families as sf
-from helpers import metrics, sections
+from helpers import geo, metrics, tables
 from helpers.config import Categories, categories
 from helpers.disclosure import Key, LinkedCounts, policy
-from helpers.plotting import month_label
+from helpers.formats import month_label, number, percent
 
 
 class _Masker:
@@ -81,15 +82,15 @@ def lead_agency_figures(
     """Indicator 1.1: CAFs open by lead agency, held outside the LA, trend, refusals."""
     cats = cats or categories()
     day = metrics.as_timestamp(snapshot_date)
-    open_table = sections.open_by_lead_agency(episodes, day, cats)
-    held = sections.held_outside_local_authority(open_table, cats)
+    open_table = tables.open_by_lead_agency(episodes, day, cats)
+    held = tables.held_outside_local_authority(open_table, cats)
     previous_day = metrics.month_earlier(day)
-    previous = sections.held_outside_local_authority(
-        sections.open_by_lead_agency(episodes, previous_day, cats), cats
+    previous = tables.held_outside_local_authority(
+        tables.open_by_lead_agency(episodes, previous_day, cats), cats
     )
     period_end = metrics.as_timestamp(refusals_period_end)
     ends = [metrics.previous_month_end(period_end), period_end]
-    refusals_table = sections.refusals_year_to_date(refusals, ends)
+    refusals_table = tables.refusals_year_to_date(refusals, ends)
 
     counts = LinkedCounts()
     agencies = counts.add_each("agency", open_table["lead_agency"], open_table["episodes"])
@@ -190,15 +191,15 @@ def outcomes_figures(
     every_month = window.union(this_year).union(last_year)
     if last_month is not None:
         every_month = every_month.union(last_month)
-    opened_closed = sections.opened_closed_by_month(episodes, window)
+    opened_closed = tables.opened_closed_by_month(episodes, window)
     # Closures by month and reason, for every month any printed figure adds up.
-    every = sections.outcomes_by_month(episodes, every_month, cats)
+    every = tables.outcomes_by_month(episodes, every_month, cats)
     by_month = every[every["month"].isin(window)].reset_index(drop=True)
-    ytd = sections.outcomes_year_to_date(episodes, end, cats)
-    rates = sections.outcome_rates_by_month(episodes, window, cats)
-    bench = sections.benchmark(episodes, end, cats)
+    ytd = tables.outcomes_year_to_date(episodes, end, cats)
+    rates = tables.outcome_rates_by_month(episodes, window, cats)
+    bench = tables.benchmark(episodes, end, cats)
     last_month_pct = (
-        sections.outcomes_year_to_date(episodes, end - 1, cats)
+        tables.outcomes_year_to_date(episodes, end - 1, cats)
         .set_index("closure_reason")
         .at[nfa, "pct"]
         if last_month is not None
@@ -277,14 +278,7 @@ def outcomes_grid(figures: OutcomesFigures, cats: Categories | None = None) -> p
     ytd = figures.ytd.set_index("closure_reason")
     nfa, referral = cats.action_plan_completed_reason, cats.referral_to_social_care_reason
 
-    def count(value: object) -> str:
-        return value if isinstance(value, str) else f"{int(value):,}"
-
-    def share(value: object) -> str:  # n/a: a share of no closures
-        if isinstance(value, str):
-            return value
-        return "n/a" if pd.isna(value) else f"{value:.1f}%"
-
+    count, share = number, percent  # a hidden figure (the mark) is text and passes through
     rows = {
         reason: [*map(count, wide.loc[reason]), count(ytd.at[reason, "episodes"])]
         + [share(ytd.at[reason, "pct"])]
@@ -322,7 +316,7 @@ def time_open_figures(
     cats: Categories | None = None,
 ) -> TimeOpenFigures:
     """A lead agency's open episodes by time open, and how many have been open a year or more."""
-    bands = sections.time_open_bands(episodes, snapshot_date, lead_agency, cats)
+    bands = tables.time_open_bands(episodes, snapshot_date, lead_agency, cats)
     counts = LinkedCounts()
     keys = counts.add_each("band", bands["band"], bands["episodes"])
     total = counts.add(("open",), bands["episodes"].sum())
@@ -514,10 +508,6 @@ def lsoa_figures(
     LSOAs hidden may then differ from a run with IMD 2015, and only one of the two should be
     published (``--strict`` refuses to run without it).
     """
-    from dataclasses import replace
-
-    from helpers import geo  # maps and geopandas: only where the map is made
-
     day = metrics.as_timestamp(snapshot_date)
     table, unmatched = geo.open_by_lsoa(episodes, day, lead_agency, boundaries, cats)
     if imd is not None:
