@@ -97,7 +97,12 @@ def test_valid_extract_loads_every_record(valid):
     assert len(extract.refusals) == 2
     assert len(extract.families) == 3
     assert len(extract.budget) == 2
-    assert extract.warnings == []
+    # F3 is listed for Strengthening Families but has no episode: legal, and worth a look.
+    assert extract.warnings == [
+        "1 family(ies) in the Strengthening Families list have no CAF episode in the extract "
+        "(listed in the data-quality notes)."
+    ]
+    assert extract.notes["value"].tolist() == ["F3"]
     assert extract.is_synthetic is False
 
 

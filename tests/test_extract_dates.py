@@ -100,9 +100,16 @@ def test_an_open_ended_9999_end_date_loads_as_open_with_a_warning(tmp_path):
 
 
 def test_under_allow_invalid_a_year_3015_is_left_out_not_a_crash(tmp_path):
-    tables = with_cells("caf_episodes", "start_date", ["05/04/3015"])
-    extract = load_extract(write_extract(tmp_path / "x", tables), allow_invalid=True)
-    assert len(extract.episodes) == 2
+    folder = tmp_path / "x"
+    shutil.copytree(PROJECT_ROOT / "data" / "raw" / "synthetic", folder)
+    episodes = folder / "caf_episodes.csv"
+    lines = episodes.read_text(encoding="utf-8").splitlines()
+    cells = lines[1].split(",")
+    cells[5] = "3015-01-01"  # start_date of row 2
+    lines[1] = ",".join(cells)
+    episodes.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    extract = load_extract(folder, allow_invalid=True)
+    assert len(extract.episodes) == len(lines) - 2  # the header and the one bad row
     assert "outside the plausible range" in extract.excluded["problem"].iloc[0]
 
 

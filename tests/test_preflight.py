@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -153,15 +154,18 @@ def test_partial_month_does_not_let_a_later_month_through(extract_taken_mid_marc
         preflight.check_coverage(plan, batch.NOTEBOOKS_DIR, taken, "given", "test", True)
 
 
-def test_an_extract_without_a_recorded_date_is_dated_by_its_latest_date(tmp_path):
+def test_an_extract_without_a_recorded_date_is_dated_by_when_its_files_were_written(tmp_path):
     from helpers.extract import load_extract
 
     copy = tmp_path / "extract"
     shutil.copytree(SYNTHETIC_DIR, copy)
     (copy / "manifest.json").unlink()
+    written = dt.datetime(2016, 4, 3, 9, 0).timestamp()  # exported on 3 April
+    for file in copy.iterdir():
+        os.utime(file, (written, written))
     taken, how = preflight.extract_date(load_extract(copy), copy)
-    assert taken == dt.date(2016, 3, 31)
-    assert how.startswith("inferred")
+    assert taken == dt.date(2016, 4, 3)  # March is complete, though its last day was quiet
+    assert how == "inferred: the day its files were last written"
 
 
 def test_parameters_take_their_kind_from_the_annotation_or_default():

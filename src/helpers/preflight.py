@@ -26,7 +26,12 @@ import pandas as pd
 import papermill
 import yaml
 
-from helpers.extract import SYNTHETIC_MANIFEST, Extract, recorded_extract_date
+from helpers.extract import (
+    SYNTHETIC_MANIFEST,
+    Extract,
+    files_written_date,
+    recorded_extract_date,
+)
 
 #: Set by the batch itself for every notebook (``--data-dir``, the report's tables, ``--publish``).
 BATCH_PARAMETERS = {
@@ -221,23 +226,14 @@ def extract_date(extract: Extract, data: Path) -> tuple[dt.date, str]:
 
     An extract folder may record it (``extract_date`` in its ``manifest.json``, as the synthetic
     extract does); a manifest counts only when its checksum is this extract's. Otherwise it is
-    inferred as the latest date anywhere in the extract, and the batch says so.
+    the day the extract's files were last written, and the batch says so. (The latest date in
+    the data would refuse every month whose last day saw no activity; an extract whose data
+    stop early is the stale-extract warning's business.)
     """
     recorded = recorded_extract_date(data, extract.sha256)
     if recorded is not None:
         return recorded, f"recorded in {SYNTHETIC_MANIFEST}"
-    latest = max(
-        (
-            frame[column].max()
-            for frame in (extract.episodes, extract.refusals, extract.families)
-            for column in frame.columns
-            if pd.api.types.is_datetime64_any_dtype(frame[column])
-        ),
-        default=pd.NaT,
-    )
-    if pd.isna(latest):
-        raise RefusedError(f"{data}: the extract holds no dates, so the period cannot be checked.")
-    return latest.date(), "inferred: the latest date in the extract, which does not record it"
+    return files_written_date(data), "inferred: the day its files were last written"
 
 
 def long_date(day: dt.date) -> str:
