@@ -384,7 +384,7 @@ def test_utf8_file_with_accents_has_no_warning(tmp_path):
     write_csv(folder / "budget.csv", HEADERS["budget"], [["Café services", "£1,200", "0"]])
     extract = load_extract(folder)
     assert extract.budget["line"].tolist() == ["Café services"]
-    assert extract.warnings == []
+    assert not [w for w in extract.warnings if "UTF-8" in w or "Windows-1252" in w]
 
 
 def write_workbook(path: Path, tables: dict[str, list[list[str]]]) -> Path:

@@ -217,7 +217,10 @@ def test_random_valid_extracts_always_load(tables):
         extract = load_extract(write_extract(Path(tmp) / "extract", tables))
     for name, attribute in ATTRIBUTE.items():
         assert len(getattr(extract, attribute)) == len(tables[name]), name
-    assert extract.warnings == []
+    # Random ids rarely tie families to episodes or children to one episode: those notes only.
+    assert [
+        w for w in extract.warnings if not w.endswith("(listed in the data-quality notes).")
+    ] == []
     assert extract.episodes["episode_id"].tolist() == [row[0] for row in tables["caf_episodes"]]
     assert extract.episodes["caf_level"].isin(CATS.caf_levels).all()
 
