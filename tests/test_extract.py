@@ -25,7 +25,7 @@ VALID: dict[str, list[list[str]]] = {
         # row 3: open, no LSOA
         ["E2", "C2", "F2", "Health", "3", "05/04/2015", "", "", ""],
         # row 4: closed on the day it opened
-        ["E3", "C3", "F2", "Children's Centre", "2", "31/12/2015", "31/12/2015",
+        ["E3", "C3", "F3", "Children's Centre", "2", "31/12/2015", "31/12/2015",
          "Referral to Social Care", "E01009556"],
     ],
     "caf_refusals": [
@@ -97,12 +97,8 @@ def test_valid_extract_loads_every_record(valid):
     assert len(extract.refusals) == 2
     assert len(extract.families) == 3
     assert len(extract.budget) == 2
-    # F3 is listed for Strengthening Families but has no episode: legal, and worth a look.
-    assert extract.warnings == [
-        "1 family(ies) in the Strengthening Families list have no CAF episode in the extract "
-        "(listed in the data-quality notes)."
-    ]
-    assert extract.notes["value"].tolist() == ["F3"]
+    assert extract.warnings == []
+    assert extract.notes.empty
     assert extract.is_synthetic is False
 
 
@@ -384,7 +380,7 @@ def test_utf8_file_with_accents_has_no_warning(tmp_path):
     write_csv(folder / "budget.csv", HEADERS["budget"], [["Café services", "£1,200", "0"]])
     extract = load_extract(folder)
     assert extract.budget["line"].tolist() == ["Café services"]
-    assert not [w for w in extract.warnings if "UTF-8" in w or "Windows-1252" in w]
+    assert extract.warnings == []
 
 
 def write_workbook(path: Path, tables: dict[str, list[list[str]]]) -> Path:

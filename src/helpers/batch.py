@@ -110,7 +110,10 @@ class Edition:
         for name in notebooks:
             if not (NOTEBOOKS_DIR / f"{name}.ipynb").exists():
                 raise FileNotFoundError(f"{path}: edition names notebook {name}, not in notebooks/")
-        period = ReportPeriod.of(str(as_month(raw["period"], f"{path}: period"))).name
+        try:  # an edition's own period may be loose (2015-9); a notebook's dates may not
+            period = ReportPeriod.of(str(raw["period"])).name
+        except (ValueError, TypeError):
+            period = str(as_month(raw["period"], f"{path}: period"))  # refuses, naming it
         return cls(name=raw["name"], period=period, notebooks=notebooks)
 
 
@@ -217,7 +220,10 @@ def _run_notebook(
             str(NOTEBOOKS_DIR / f"{name}.ipynb"),
             str(executed),
             parameters=parameters,
-            cwd=str(NOTEBOOKS_DIR),
+            # The kernel's working folder, given to the kernel alone: papermill's own ``cwd``
+            # changes this process's folder, which notebooks run side by side (--jobs) would
+            # race for, leaving the batch in whichever folder was restored last.
+            resources={"metadata": {"path": str(NOTEBOOKS_DIR)}},
             kernel_name=KERNEL,
             progress_bar=False,
             report_mode=False,
