@@ -285,7 +285,7 @@ def outcomes_grid(figures: OutcomesFigures, cats: Categories | None = None) -> p
         for reason in wide.index
     }
     rows["Total"] = [*map(count, figures.opened_closed["closed"]), count(figures.ytd_total)]
-    rows["Total"] += [share(100.0)]
+    rows["Total"] += [share(100.0 if figures.ytd_total else float("nan"))]  # n/a: none closed
     for label, column, reason in (
         ("% Action Plan complete NFA", "pct_action_plan_completed_nfa", nfa),
         ("% Referral to Social Care", "pct_referral_to_social_care", referral),

@@ -10,6 +10,7 @@ import math
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -146,6 +147,12 @@ def category_bar_chart(
     return finish(fig, source)
 
 
+def whole_counts(ax: Axes) -> None:
+    """A count axis from zero in whole numbers, even when every count is zero or one."""
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(bottom=0, top=max(ax.get_ylim()[1], 1))
+
+
 def opened_closed_chart(table: pd.DataFrame, title: str, source: str) -> Figure:
     """Monthly bars of episodes opened and closed, side by side; a suppressed one shows the mark."""
     source = _suppression_footer(source, table["opened"], table["closed"])
@@ -172,6 +179,7 @@ def opened_closed_chart(table: pd.DataFrame, title: str, source: str) -> Figure:
                 )
     ax.set_xticks(list(positions), [month_label(m) for m in table["month"]], rotation=45)
     ax.set_ylabel("CAF episodes")
+    whole_counts(ax)
     ax.set_title(title)
     ax.legend(loc="upper left", ncols=2)
     return finish(fig, source)
@@ -209,6 +217,7 @@ def outcomes_chart(
             linewidth=0,
         )
     ax.set_ylabel("CAFs closed")
+    whole_counts(ax)
     ax.tick_params(axis="x", rotation=45)
     share = ax.twinx()
     share.plot(
