@@ -154,10 +154,12 @@ class Problems:
     problem are kept as arrays, since ``--allow-invalid`` leaves out each such row.
     """
 
-    def __init__(self, kept_per_column: int = PROBLEMS_KEPT_PER_COLUMN) -> None:
+    def __init__(self, kept_per_column: int | None = None) -> None:
         self.kept: list[Problem] = []
         self.total = 0
-        self.kept_per_column = kept_per_column
+        self.kept_per_column = (
+            PROBLEMS_KEPT_PER_COLUMN if kept_per_column is None else kept_per_column
+        )
         #: (file, column) -> problems found, kept or not.
         self.per_column: Counter[tuple[str, str | None]] = Counter()
         #: (file, message) -> problems found: the commonest problem of a file.
