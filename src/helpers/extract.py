@@ -610,6 +610,20 @@ def _parse_table(
 # --------------------------------------------------------------------------- rules
 
 
+#: The column that identifies a file's records: each value may appear once. Checked here rather
+#: than by pandera, whose uniqueness check needs the whole column at once (see below).
+UNIQUE_COLUMNS = {
+    "caf_episodes": "episode_id",
+    "caf_refusals": "refusal_id",
+    "families": "family_id",
+    "budget": "line",
+}
+#: Rows pandera checks at a time. Its table of failures holds several objects per failing cell,
+#: so an extract where every row is wrong, checked whole, took gigabytes; in slices the table
+#: never holds more than this many rows' failures, and each slice's go to the bounded list.
+RULE_CHUNK_ROWS = 100_000
+
+
 def _schemas(cats: Categories) -> dict[str, pa.DataFrameSchema]:
     """The contract's rules as pandera schemas, over the typed frames."""
     import pandera.pandas as pa
@@ -623,7 +637,7 @@ def _schemas(cats: Categories) -> dict[str, pa.DataFrameSchema]:
     return {
         "caf_episodes": pa.DataFrameSchema(
             {
-                "episode_id": pa.Column(str, unique=True, nullable=True),
+                "episode_id": pa.Column(str, nullable=True),
                 "lead_agency": pa.Column(str, allowed(agencies), nullable=True),
                 "caf_level": pa.Column("Int64", allowed(list(cats.caf_levels)), nullable=True),
                 "closure_reason": pa.Column(str, allowed(reasons), nullable=True),
@@ -639,18 +653,18 @@ def _schemas(cats: Categories) -> dict[str, pa.DataFrameSchema]:
         ),
         "caf_refusals": pa.DataFrameSchema(
             {
-                "refusal_id": pa.Column(str, unique=True, nullable=True),
+                "refusal_id": pa.Column(str, nullable=True),
                 "refused_by": pa.Column(str, allowed(list(cats.refused_by)), nullable=True),
                 "lead_agency": pa.Column(str, allowed(agencies), nullable=True),
             }
         ),
         "families": pa.DataFrameSchema(
             {
-                "family_id": pa.Column(str, unique=True, nullable=True),
+                "family_id": pa.Column(str, nullable=True),
                 "phase": pa.Column("Int64", allowed([1, 2]), nullable=True),
             }
         ),
-        "budget": pa.DataFrameSchema({"line": pa.Column(str, unique=True, nullable=True)}),
+        "budget": pa.DataFrameSchema({"line": pa.Column(str, nullable=True)}),
     }
 
 
@@ -693,16 +707,26 @@ def _check_rules(
 ) -> None:
     import pandera.pandas as pa
 
-    try:
-        _schemas(cats)[name].validate(frame, lazy=True, inplace=True)  # checks only: no copy
-    except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases.dropna(subset=["index"])
-        checks = cases["check"].astype(str)
-        for (column, check), group in cases.groupby([cases["column"], checks], sort=False):
-            message = "appears more than once" if check == "field_uniqueness" else check
-            rows = _row_numbers(group["index"].astype("int64"))
-            problems.add_rows(label, str(column), rows, group["failure_case"], message)
-        del cases, errors  # pandera's table of failures: gone before the next file is read
+    schema = _schemas(cats)[name]
+    for start in range(0, max(len(frame), 1), RULE_CHUNK_ROWS):
+        try:  # checks only (inplace): no copy of the slice
+            schema.validate(frame.iloc[start : start + RULE_CHUNK_ROWS], lazy=True, inplace=True)
+        except pa.errors.SchemaErrors as errors:
+            cases = errors.failure_cases.dropna(subset=["index"])
+            checks = cases["check"].astype(str)
+            for (column, check), group in cases.groupby([cases["column"], checks], sort=False):
+                rows = _row_numbers(group["index"].astype("int64"))
+                problems.add_rows(label, str(column), rows, group["failure_case"], check)
+    if (key := UNIQUE_COLUMNS.get(name)) in frame:
+        values = frame[key]
+        repeated = values.duplicated(keep=False) & values.notna()  # every copy, the first too
+        problems.add_rows(
+            label,
+            key,
+            _row_numbers(frame.index[repeated]),
+            values[repeated],
+            "appears more than once",
+        )
     for broken, column, message in _row_rules(name, frame) if across_columns else []:
         broken = broken.fillna(False).astype(bool)
         values = frame.loc[broken, column]
