@@ -232,3 +232,21 @@ def test_a_good_run_takes_the_umask_and_removes_the_stale_failed_folder(tmp_path
     assert (final / "tables").stat().st_mode & 0o777 == 0o750
     assert not stale.exists(), "the stale .failed folder stayed beside the good report"
     assert sorted(p.name for p in out.iterdir()) == ["2016-01"]
+
+
+def test_a_stop_during_the_swap_lets_the_swap_finish_and_stops_otherwise():
+    previous = {n: signal.getsignal(n) for n in (signal.SIGTERM, signal.SIGINT)}
+    runguard.stop_on_signals()
+    try:
+        swapped = False
+        with runguard.signals_deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.1)  # the handler runs here, in the main thread, and returns
+            swapped = True
+        assert swapped
+        with pytest.raises(runguard.Interrupted):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)

@@ -71,6 +71,7 @@ from helpers.runguard import (
     release_partial,
     remove_stale_partials,
     run_in_child,
+    signals_deferred,
     stop_on_signals,
 )
 from helpers.runlog import LOG_NAME, NotebookRun, RunLog, capture_warnings, running
@@ -428,7 +429,8 @@ def _run_locked(
             )
         log.result = f"written to {final}"
         log.write(staging)
-        _replace_atomically(staging, final)
+        with signals_deferred():  # a stop now would leave the period without its report
+            _replace_atomically(staging, final)
         # A failed run of the period kept for debugging is out of date beside a good report.
         shutil.rmtree(output / f"{period}.failed", ignore_errors=True)
     finally:

@@ -34,7 +34,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -235,13 +235,34 @@ def publish_mode(folder: Path) -> None:
 _signals_seen: list[int] = []
 
 
+_deferring = False
+
+
 def _on_stop_signal(signum: int, frame: object) -> None:
+    if _deferring:  # the report is being swapped into place: finishing is the quickest stop
+        return
     _signals_seen.append(signum)
     if len(_signals_seen) == 1:
         raise Interrupted(signal.Signals(signum).name)
     if len(_signals_seen) >= 3:  # cleanup hangs and the user insists: go now
         os._exit(128 + signum)
     # A second signal lands while the first is being cleaned up after: let the cleanup finish.
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Let the report be swapped into place whatever signal arrives meanwhile.
+
+    The swap is two renames (the old report aside, the new one in): a stop between them would
+    leave the period with no report. A stop that arrives during it lets the run finish instead,
+    since the report is then written; the run ends at once after, as it was about to.
+    """
+    global _deferring
+    _deferring = True
+    try:
+        yield
+    finally:
+        _deferring = False
 
 
 def stop_on_signals() -> None:
