@@ -36,6 +36,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 \
 		--display-name "$(KERNEL_DISPLAY_NAME)" >/dev/null
+	@# The hook that keeps real data out of git (.pre-commit-config.yaml); only in a checkout.
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		$(BIN)/pre-commit install; \
+	else echo "not a git checkout: the pre-commit hook was not installed"; fi
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import multiprocessing
 import os
 import shlex
 import shutil
-import signal
 import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +50,7 @@ from helpers.extract import (
     save_validated,
 )
 from helpers.extract_checks import last_activity_date
-from helpers.kernels import BatchKernelManager
+from helpers.kernels import BatchKernelManager, allow_kernels, stop_all_kernels
 from helpers.outputs import warnings_path
 from helpers.period import ReportPeriod
 from helpers.preflight import (
@@ -63,6 +62,17 @@ from helpers.preflight import (
     extract_date,
     load_yaml_text,
     stale_warning,
+)
+from helpers.runguard import (
+    AlreadyRunning,
+    RunLock,
+    claim_partial,
+    publish_mode,
+    release_partial,
+    remove_stale_partials,
+    run_in_child,
+    signals_deferred,
+    stop_on_signals,
 )
 from helpers.runlog import LOG_NAME, NotebookRun, RunLog, capture_warnings, running
 
@@ -184,10 +194,10 @@ def _validate_in_child(
     """Validate once, before any notebook runs, and leave a typed copy for the notebooks.
 
     A short-lived child process does it, so that the memory validation needs goes back to the
-    system before the kernels start (a large extract would otherwise stay resident here).
+    system before the kernels start (a large extract would otherwise stay resident here). The
+    child dies with the batch and is killed when the run is stopped (``helpers.runguard``).
     """
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-        return pool.submit(_validate, data, folder, tables, allow_invalid, publish).result()
+    return run_in_child(_validate, data, folder, tables, allow_invalid, publish)
 
 
 def run_notebook(
@@ -277,6 +287,8 @@ def _replace_atomically(staging: Path, final: Path) -> None:
         shutil.rmtree(previous)
     if final.exists():
         final.rename(previous)
+    release_partial(staging)
+    publish_mode(staging)  # mkdtemp made it 0700: colleagues read reports as the umask allows
     staging.rename(final)
     if previous.exists():
         shutil.rmtree(previous)
@@ -313,6 +325,45 @@ def run_batch(
     output = Path(output_dir).resolve()
     output.mkdir(parents=True, exist_ok=True)
     final = output / period
+    # One run per period and folder: a second is refused (AlreadyRunning) before it writes.
+    with RunLock(output, period):
+        return _run_locked(
+            plan,
+            period,
+            data,
+            output,
+            final,
+            jobs,
+            strict,
+            title,
+            progress,
+            allow_invalid,
+            publish,
+            partial_month,
+            command,
+            source,
+        )
+
+
+def _run_locked(
+    plan: dict[str, dict],
+    period: str,
+    data: Path,
+    output: Path,
+    final: Path,
+    jobs: int,
+    strict: bool,
+    title: str | None,
+    progress: bool,
+    allow_invalid: bool,
+    publish: bool,
+    partial_month: bool,
+    command: str | None,
+    source: str,
+) -> Path:
+    started = time.time()
+    remove_stale_partials(output, started)  # left by runs that were killed (SIGKILL)
+    allow_kernels()
     log = RunLog(
         command=command or f"run_batch() from Python, in: {shlex.join(sys.argv)}",
         title=title or period,
@@ -320,6 +371,7 @@ def run_batch(
         data=data,
     )
     staging = Path(tempfile.mkdtemp(prefix=f".{period}.partial-", dir=output))
+    claim_partial(staging)
     for sub in ("notebooks", "html", "tables"):
         (staging / sub).mkdir()
     outcomes: list[Outcome] = []
@@ -334,24 +386,32 @@ def run_batch(
             plan, NOTEBOOKS_DIR, last_activity, extract_settings().stale_after_days
         )
         log.warnings += [stale] if stale else []
-        with capture_warnings(log.warnings), ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [
-                pool.submit(
-                    run_notebook, name, params, staging, log.data_source, validated, publish
+        with capture_warnings(log.warnings):
+            pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+            try:
+                futures = [
+                    pool.submit(
+                        run_notebook, name, params, staging, log.data_source, validated, publish
+                    )
+                    for name, params in plan.items()
+                ]
+                bar = tqdm(
+                    total=len(futures),
+                    desc=f"{period} notebooks",
+                    unit="nb",
+                    disable=not progress,
+                    file=sys.stderr,
                 )
-                for name, params in plan.items()
-            ]
-            bar = tqdm(
-                total=len(futures),
-                desc=f"{period} notebooks",
-                unit="nb",
-                disable=not progress,
-                file=sys.stderr,
-            )
-            for future in as_completed(futures):
-                outcomes.append(future.result())
-                bar.update(1)
-            bar.close()
+                for future in as_completed(futures):
+                    outcomes.append(future.result())
+                    bar.update(1)
+                bar.close()
+            except BaseException:  # stopped (a signal, Control-C): queued notebooks never start
+                pool.shutdown(wait=False, cancel_futures=True)
+                stop_all_kernels()  # the running ones' threads then finish at once
+                raise
+            finally:
+                pool.shutdown(wait=True)
         shutil.rmtree(validated)
         log.notebooks = [
             NotebookRun(o.notebook, o.parameters, o.ok, o.seconds, o.error) for o in outcomes
@@ -375,7 +435,10 @@ def run_batch(
             )
         log.result = f"written to {final}"
         log.write(staging)
-        _replace_atomically(staging, final)
+        with signals_deferred():  # a stop now would leave the period without its report
+            _replace_atomically(staging, final)
+        # A failed run of the period kept for debugging is out of date beside a good report.
+        shutil.rmtree(output / f"{period}.failed", ignore_errors=True)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
@@ -392,6 +455,8 @@ def _keep_failed(staging: Path, kept: Path, log: RunLog, failed: list[Outcome]) 
     log.write(staging)
     if kept.exists():
         shutil.rmtree(kept)
+    release_partial(staging)
+    publish_mode(staging)
     staging.rename(kept)
     return kept
 
@@ -419,10 +484,6 @@ def _print_summary(
             print(f"    - {warning}")
     else:
         print("  no warnings")
-
-
-def _on_sigterm(signum, frame):  # a killed run unwinds through finally: no partial folder left
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -468,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     arguments = sys.argv[1:] if argv is None else argv
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    stop_on_signals()  # SIGTERM, Control-C: unwind through the cleanup, leaving nothing
     try:
         if args.edition:
             edition = Edition.load(args.edition)
@@ -498,7 +559,8 @@ def main(argv: list[str] | None = None) -> int:
             command=f"python -m helpers.batch {shlex.join(arguments)}",
             source=source,
         )
-    except (ExtractError, RefusedError, FileNotFoundError) as error:  # what to fix in the input
+    except (ExtractError, RefusedError, FileNotFoundError, AlreadyRunning) as error:
+        # what to fix in the input, or a run of the same report already under way
         print(error, file=sys.stderr)
         return 2
     except BatchError as error:

@@ -13,7 +13,8 @@ import difflib
 import hashlib
 import json
 import mmap
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -38,6 +39,11 @@ if TYPE_CHECKING:  # pandera is imported where an extract is validated, not by e
 
 LSOA11CD_PATTERN = r"^E01\d{6}$"
 MAX_PROBLEMS_SHOWN = 50
+#: Problems of one file and column kept whole (row, value, message); the rest are counted, so
+#: that an extract where every row is wrong cannot take the memory (a 200 MB export of wrong
+#: rows made 16 million problems). Row numbers of every problem are kept, compactly, so that
+#: --allow-invalid still leaves out every bad row and the counts still reconcile.
+PROBLEMS_KEPT_PER_COLUMN = 1000
 SYNTHETIC_MANIFEST = "manifest.json"  # written beside the synthetic extract
 #: Files a council may export with a header and no rows: no refusals were recorded, or no
 #: family has been assessed for Strengthening Families. The sections they feed say so.
@@ -120,21 +126,139 @@ class Problem:
 
 
 class ExtractError(ValueError):
-    """The extract breaks the contract. ``problems`` lists every problem found."""
+    """The extract breaks the contract. ``problems`` lists the problems kept (every problem,
+    unless one file and column had more than :data:`PROBLEMS_KEPT_PER_COLUMN`); ``total``
+    counts them all."""
 
-    def __init__(self, source: str, problems: list[Problem]):
+    def __init__(self, source: str, problems: Sequence[Problem], total: int | None = None):
         self.source = source
-        self.problems = problems
-        shown = "\n".join(f"  - {problem}" for problem in problems[:MAX_PROBLEMS_SHOWN])
-        rest = len(problems) - MAX_PROBLEMS_SHOWN
+        self.problems = list(problems)
+        self.total = len(self.problems) if total is None else total
+        shown = "\n".join(f"  - {problem}" for problem in self.problems[:MAX_PROBLEMS_SHOWN])
+        rest = self.total - min(len(self.problems), MAX_PROBLEMS_SHOWN)
         more = f"\n  ... and {rest} more problem(s)" if rest > 0 else ""
         super().__init__(
-            f"The extract {source} has {len(problems)} problem(s); no report was written.\n"
+            f"The extract {source} has {self.total} problem(s); no report was written.\n"
             f"{shown}{more}"
         )
 
     def __reduce__(self):  # so that it crosses from the batch's validating process intact
-        return (type(self), (self.source, self.problems))
+        return (type(self), (self.source, self.problems, self.total))
+
+
+class Problems:
+    """The problems found in an extract, in bounded memory.
+
+    The first :data:`PROBLEMS_KEPT_PER_COLUMN` problems of each file and column are kept whole;
+    the rest are counted (by file, column and message). The row numbers of every row with a
+    problem are kept as arrays, since ``--allow-invalid`` leaves out each such row.
+    """
+
+    def __init__(self, kept_per_column: int | None = None) -> None:
+        self.kept: list[Problem] = []
+        self.total = 0
+        self.kept_per_column = (
+            PROBLEMS_KEPT_PER_COLUMN if kept_per_column is None else kept_per_column
+        )
+        #: (file, column) -> problems found, kept or not.
+        self.per_column: Counter[tuple[str, str | None]] = Counter()
+        #: (file, message) -> problems found: the commonest problem of a file.
+        self.per_message: Counter[tuple[str, str]] = Counter()
+        self._rows: dict[str, list[np.ndarray]] = {}  # file -> rows with a problem
+
+    def append(self, problem: Problem) -> None:
+        rows = np.array([] if problem.row is None else [problem.row], dtype="int64")
+        self._add(problem.file, problem.column, problem.message, rows, [problem])
+
+    def add_rows(
+        self,
+        file: str,
+        column: str | None,
+        rows: Sequence[int] | np.ndarray,
+        values: Iterable[object],
+        message: str,
+    ) -> None:
+        """One problem per row: ``rows`` as the analyst numbers them, ``values`` as written.
+
+        Only the problems that will be kept are made: a million bad rows cost a million
+        integers, not a million objects.
+        """
+        rows = np.asarray(rows, dtype="int64")
+        if not len(rows):
+            return
+        room = max(0, self.kept_per_column - self.per_column[(file, column)])
+        kept = [
+            Problem(file, int(row), column, None if _missing(value) else str(value), message)
+            for row, value in zip(rows[:room], _first(values, room), strict=False)
+        ]
+        self._add(file, column, message, rows, kept, count=len(rows))
+
+    def _add(
+        self,
+        file: str,
+        column: str | None,
+        message: str,
+        rows: np.ndarray,
+        problems: list[Problem],
+        count: int | None = None,
+    ) -> None:
+        count = len(problems) if count is None else count
+        room = max(0, self.kept_per_column - self.per_column[(file, column)])
+        self.kept += problems[:room]
+        self.total += count
+        self.per_column[(file, column)] += count
+        self.per_message[(file, message)] += count
+        if len(rows) and column not in MAP_ONLY_COLUMNS:
+            self._rows.setdefault(file, []).append(rows)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.kept)
+
+    def whole_file(self, file: str | None = None) -> list[Problem]:
+        """Problems with a whole file or column (no row), of ``file`` or of any file."""
+        return [p for p in self.kept if p.row is None and (file is None or p.file == file)]
+
+    def bad_rows(self, file: str) -> np.ndarray:
+        """Every row of ``file`` with a problem outside the map-only columns, once each."""
+        found = self._rows.get(file)
+        return np.unique(np.concatenate(found)) if found else np.array([], dtype="int64")
+
+    def commonest(self, file: str) -> tuple[str, int] | None:
+        found = [(count, message) for (f, message), count in self.per_message.items() if f == file]
+        if not found:
+            return None
+        count, message = max(found)
+        return message, count
+
+    def not_listed(self) -> list[str]:
+        """Sentences for the columns whose problems were counted but not all listed."""
+        return [
+            f"{file}, column {column}: {count:,} problems; the first {self.kept_per_column:,} "
+            "are listed, the rest only counted"
+            for (file, column), count in sorted(self.per_column.items(), key=str)
+            if count > self.kept_per_column
+        ]
+
+    def sort(self) -> None:
+        self.kept.sort(key=lambda p: (p.file, p.row or 0, p.column or ""))
+
+
+def _missing(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def _first(values: Iterable[object], n: int) -> Iterable[object]:
+    if isinstance(values, pd.Series):
+        return values.iloc[:n].tolist()
+    if isinstance(values, (list, tuple, np.ndarray)):
+        return values[:n]
+    return (value for _, value in zip(range(n), values, strict=False))
 
 
 EXCLUDED_COLUMNS = ["file", "row", "column", "value", "problem"]
@@ -223,7 +347,7 @@ def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_one_csv(
-    csv: Path, name: str, warnings: list[str], problems: list[Problem]
+    csv: Path, name: str, warnings: list[str], problems: Problems
 ) -> pd.DataFrame | None:
     """A CSV file's cells, or None with the reason in ``problems`` (a whole-file problem)."""
     label = f"{name}.csv"
@@ -247,9 +371,7 @@ def _read_one_csv(
     return _read_csv(csv, warnings)
 
 
-def _read_sources(
-    path: Path, warnings: list[str], problems: list[Problem]
-) -> dict[str, pd.DataFrame]:
+def _read_sources(path: Path, warnings: list[str], problems: Problems) -> dict[str, pd.DataFrame]:
     if path.is_dir():
         tables = {}
         for name in CONTRACT:
@@ -371,9 +493,9 @@ def extract_sha256(path: Path) -> str:
 # --------------------------------------------------------------------------- parsing
 
 
-def _row_numbers(index: Iterable[int]) -> list[int]:
+def _row_numbers(index: Iterable[int]) -> np.ndarray:
     """Row numbers as the analyst sees them: the header is row 1, the first record row 2."""
-    return [int(i) + 2 for i in index]
+    return np.asarray(index, dtype="int64") + 2
 
 
 def parse_booleans(values: pd.Series) -> pd.Series:
@@ -417,7 +539,7 @@ class _ReadContext:
 
 
 def _parse_table(
-    raw: pd.DataFrame, name: str, label: str, problems: list[Problem], dates: _ReadContext
+    raw: pd.DataFrame, name: str, label: str, problems: Problems, dates: _ReadContext
 ) -> pd.DataFrame | None:
     specs = CONTRACT[name]
     expected = [spec.name for spec in specs]
@@ -443,21 +565,23 @@ def _parse_table(
         text = raw.pop(spec.name).astype("string").str.strip()  # pop: free the raw column
         blank = text.fillna("").eq("")
         if spec.required:
-            for row, value in zip(_row_numbers(raw.index[blank]), text[blank], strict=True):
-                problems.append(Problem(label, row, spec.name, value, "is required but blank"))
+            problems.add_rows(
+                label,
+                spec.name,
+                _row_numbers(raw.index[blank]),
+                text[blank],
+                "is required but blank",
+            )
         if spec.kind == "text":
             # A totals line under the records ("Total", "Grand total") is not a record.
             total = text.str.lower().isin(dates.settings.total_row_labels).fillna(False)
-            for row, value in zip(_row_numbers(raw.index[total]), text[total], strict=True):
-                problems.append(
-                    Problem(
-                        label,
-                        row,
-                        spec.name,
-                        value,
-                        "reads as a totals row, not a record: leave totals out of the export",
-                    )
-                )
+            problems.add_rows(
+                label,
+                spec.name,
+                _row_numbers(raw.index[total]),
+                text[total],
+                "reads as a totals row, not a record: leave totals out of the export",
+            )
             value = text.mask(blank)
             # Few distinct values in many rows: categories take a fraction of the memory.
             typed[spec.name] = value.astype("category") if spec.name in CATEGORICAL else value
@@ -466,21 +590,38 @@ def _parse_table(
             column = read_date_column(text, spec.required, dates.settings, dates.latest)
             if column.column_problem:
                 problems.append(Problem(label, None, spec.name, None, column.column_problem))
-            for index, value, message in column.row_problems:
-                problems.append(Problem(label, int(index) + 2, spec.name, value, message))
+            for group in column.problem_groups:
+                problems.add_rows(
+                    label, spec.name, _row_numbers(group.index), group.values, group.message
+                )
             if column.placeholders:
                 dates.placeholders[f"{label}, column {spec.name}"] = column.placeholders
             typed[spec.name] = column.dates
             continue
         parsed = _PARSERS[spec.kind](text)
         bad = parsed.isna() & ~blank
-        for row, value in zip(_row_numbers(raw.index[bad]), text[bad], strict=True):
-            problems.append(Problem(label, row, spec.name, value, _KIND_WORDS[spec.kind]))
+        problems.add_rows(
+            label, spec.name, _row_numbers(raw.index[bad]), text[bad], _KIND_WORDS[spec.kind]
+        )
         typed[spec.name] = parsed
     return typed
 
 
 # --------------------------------------------------------------------------- rules
+
+
+#: The column that identifies a file's records: each value may appear once. Checked here rather
+#: than by pandera, whose uniqueness check needs the whole column at once (see below).
+UNIQUE_COLUMNS = {
+    "caf_episodes": "episode_id",
+    "caf_refusals": "refusal_id",
+    "families": "family_id",
+    "budget": "line",
+}
+#: Rows pandera checks at a time. Its table of failures holds several objects per failing cell,
+#: so an extract where every row is wrong, checked whole, took gigabytes; in slices the table
+#: never holds more than this many rows' failures, and each slice's go to the bounded list.
+RULE_CHUNK_ROWS = 100_000
 
 
 def _schemas(cats: Categories) -> dict[str, pa.DataFrameSchema]:
@@ -496,7 +637,7 @@ def _schemas(cats: Categories) -> dict[str, pa.DataFrameSchema]:
     return {
         "caf_episodes": pa.DataFrameSchema(
             {
-                "episode_id": pa.Column(str, unique=True, nullable=True),
+                "episode_id": pa.Column(str, nullable=True),
                 "lead_agency": pa.Column(str, allowed(agencies), nullable=True),
                 "caf_level": pa.Column("Int64", allowed(list(cats.caf_levels)), nullable=True),
                 "closure_reason": pa.Column(str, allowed(reasons), nullable=True),
@@ -512,18 +653,18 @@ def _schemas(cats: Categories) -> dict[str, pa.DataFrameSchema]:
         ),
         "caf_refusals": pa.DataFrameSchema(
             {
-                "refusal_id": pa.Column(str, unique=True, nullable=True),
+                "refusal_id": pa.Column(str, nullable=True),
                 "refused_by": pa.Column(str, allowed(list(cats.refused_by)), nullable=True),
                 "lead_agency": pa.Column(str, allowed(agencies), nullable=True),
             }
         ),
         "families": pa.DataFrameSchema(
             {
-                "family_id": pa.Column(str, unique=True, nullable=True),
+                "family_id": pa.Column(str, nullable=True),
                 "phase": pa.Column("Int64", allowed([1, 2]), nullable=True),
             }
         ),
-        "budget": pa.DataFrameSchema({"line": pa.Column(str, unique=True, nullable=True)}),
+        "budget": pa.DataFrameSchema({"line": pa.Column(str, nullable=True)}),
     }
 
 
@@ -561,53 +702,55 @@ def _check_rules(
     label: str,
     frame: pd.DataFrame,
     cats: Categories,
-    problems: list[Problem],
+    problems: Problems,
     across_columns: bool = True,
 ) -> None:
     import pandera.pandas as pa
 
-    try:
-        _schemas(cats)[name].validate(frame, lazy=True, inplace=True)  # checks only: no copy
-    except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases.dropna(subset=["index"])
-        for case in cases.itertuples(index=False):
-            check = str(case.check)
-            message = "appears more than once" if check == "field_uniqueness" else check
-            problems.append(
-                Problem(label, int(case.index) + 2, case.column, str(case.failure_case), message)
-            )
+    schema = _schemas(cats)[name]
+    for start in range(0, max(len(frame), 1), RULE_CHUNK_ROWS):
+        try:  # checks only (inplace): no copy of the slice
+            schema.validate(frame.iloc[start : start + RULE_CHUNK_ROWS], lazy=True, inplace=True)
+        except pa.errors.SchemaErrors as errors:
+            cases = errors.failure_cases.dropna(subset=["index"])
+            checks = cases["check"].astype(str)
+            for (column, check), group in cases.groupby([cases["column"], checks], sort=False):
+                rows = _row_numbers(group["index"].astype("int64"))
+                problems.add_rows(label, str(column), rows, group["failure_case"], check)
+    if (key := UNIQUE_COLUMNS.get(name)) in frame:
+        values = frame[key]
+        repeated = values.duplicated(keep=False) & values.notna()  # every copy, the first too
+        problems.add_rows(
+            label,
+            key,
+            _row_numbers(frame.index[repeated]),
+            values[repeated],
+            "appears more than once",
+        )
     for broken, column, message in _row_rules(name, frame) if across_columns else []:
         broken = broken.fillna(False).astype(bool)
-        for index in frame.index[broken]:
-            value = frame.at[index, column]
-            if pd.isna(value):
-                shown = None
-            elif isinstance(value, pd.Timestamp):
-                shown = value.date().isoformat()
-            else:
-                shown = str(value)
-            problems.append(Problem(label, int(index) + 2, column, shown, message))
+        values = frame.loc[broken, column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            values = values.dt.strftime("%Y-%m-%d")
+        problems.add_rows(label, column, _row_numbers(frame.index[broken]), values, message)
 
 
 # --------------------------------------------------------------------------- entry point
 
 
 def _leave_out_invalid_rows(
-    typed: dict[str, pd.DataFrame], labels: dict[str, str], problems: list[Problem]
+    typed: dict[str, pd.DataFrame], labels: dict[str, str], problems: Problems
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop every row with a problem; return the problems and per-file counts that reconcile.
 
     A problem in a column only the map reads (the home LSOA) keeps the row: the episode counts
-    everywhere else and the map lists it among those it cannot place.
+    everywhere else and the map lists it among those it cannot place. The problems returned
+    are those kept (see :class:`Problems`); the counts cover every row.
     """
     counts = []
     for name, frame in typed.items():
-        bad_rows = {
-            p.row
-            for p in problems
-            if p.file == labels[name] and p.row is not None and p.column not in MAP_ONLY_COLUMNS
-        }
-        bad_index = [row - 2 for row in bad_rows if (row - 2) in frame.index]
+        bad = problems.bad_rows(labels[name]) - 2
+        bad_index = frame.index[frame.index.isin(bad)]
         counts.append(
             {
                 "file": labels[name],
@@ -635,14 +778,14 @@ def _leave_out_invalid_rows(
 
 
 def _refuse_too_many_left_out(
-    source: str, row_counts: pd.DataFrame, excluded: pd.DataFrame, settings: ExtractSettings
+    source: str, row_counts: pd.DataFrame, found: Problems, settings: ExtractSettings
 ) -> None:
     """--allow-invalid is for a few bad rows, not a broken export: stop past the set share."""
     ceiling = settings.allow_invalid_max_left_out_pct
     problems = []
     for row in row_counts.itertuples():
         if row.rows_read and 100 * row.rows_left_out / row.rows_read > ceiling:
-            commonest = excluded.loc[excluded["file"] == row.file, "problem"].value_counts()
+            message, count = found.commonest(row.file) or ("unknown", row.rows_left_out)
             problems.append(
                 Problem(
                     row.file,
@@ -653,7 +796,7 @@ def _refuse_too_many_left_out(
                     f"({100 * row.rows_left_out / row.rows_read:.1f}%) would be left out, more "
                     f"than the {ceiling:g}% that leaving out invalid rows allows (set in "
                     f"config/extract.yaml). The commonest problem, in "
-                    f"{int(commonest.iloc[0]):,} row(s): {commonest.index[0]}. Fix the export.",
+                    f"{count:,} row(s): {message}. Fix the export.",
                 )
             )
     if problems:
@@ -689,7 +832,7 @@ def load_extract(
     latest = settings.latest_date or recorded_extract_date(path, digest) or files_written_date(path)
     dates = _ReadContext(settings, latest)
     warnings: list[str] = []
-    problems: list[Problem] = []
+    problems = Problems()
     sources = _read_sources(path, warnings, problems)
     typed: dict[str, pd.DataFrame] = {}
     labels = {name: file_label(path, name) for name in CONTRACT}
@@ -700,7 +843,7 @@ def load_extract(
         frame = _parse_table(sources.pop(name), name, label, problems, dates)
         if frame is not None:
             # Rules across columns read a column that could not be read: they would only mislead.
-            unreadable = any(p.file == label and p.row is None for p in problems)
+            unreadable = bool(problems.whole_file(label))
             _check_rules(name, label, frame, cats, problems, across_columns=not unreadable)
             typed[name] = frame
     warnings += dates.warnings
@@ -709,18 +852,21 @@ def load_extract(
             f"{where}: {count} placeholder date(s) such as 9999-12-31 were read as blank "
             "(not ended or not set)."
         )
-    problems.sort(key=lambda p: (p.file, p.row or 0, p.column or ""))
-    whole_file = [p for p in problems if p.row is None]
+    problems.sort()
+    whole_file = problems.whole_file()
     if problems and (not allow_invalid or whole_file):
-        raise ExtractError(str(path), whole_file if allow_invalid else problems)
+        if allow_invalid:
+            raise ExtractError(str(path), whole_file)
+        raise ExtractError(str(path), problems.kept, problems.total)
     excluded, row_counts = _leave_out_invalid_rows(typed, labels, problems)
-    _refuse_too_many_left_out(str(path), row_counts, excluded, dates.settings)
-    if len(excluded):
+    _refuse_too_many_left_out(str(path), row_counts, problems, dates.settings)
+    if problems:
         left_out = int(row_counts["rows_left_out"].sum())
         warnings.append(
-            f"{left_out} invalid row(s) were left out ({len(excluded)} problem(s)); they are "
+            f"{left_out} invalid row(s) were left out ({problems.total} problem(s)); they are "
             "listed in tables/data_quality.csv and in each report's data-quality section."
         )
+        warnings += [f"{line} (in tables/data_quality.csv)." for line in problems.not_listed()]
     episodes = typed["caf_episodes"]
     episodes["caf_level"] = episodes["caf_level"].astype("int64")
     families = typed["families"]

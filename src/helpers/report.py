@@ -21,6 +21,26 @@ from helpers.outputs import record_warning
 from helpers.plotting import ACCENT_COLOUR, WARNING_COLOUR
 
 PCT_COLUMNS_PREFIX = "pct"
+#: The key, in the metadata of the banner's output, of the record of the data the kernel read.
+DATA_RECORD_KEY = "earlyhelp_data"
+
+
+class DataSourceBanner(HTML):
+    """The data-source banner, whose output records the checksum of the data actually read.
+
+    The record goes into the notebook with the banner's output (its ``text/html`` metadata), at
+    run time, wherever the notebook runs: the batch, ``make notebooks`` or JupyterLab. The
+    pre-commit check (``helpers.dev.notebooks --check``) compares it with the committed
+    synthetic extract's checksum, so outputs computed from any other data cannot be committed,
+    whatever the notebook's own metadata says.
+    """
+
+    def __init__(self, extract: Extract, html: str) -> None:
+        super().__init__(html)
+        self.record = {"extract_sha256": extract.sha256, "synthetic": extract.is_synthetic}
+
+    def _repr_html_(self) -> tuple[str, dict]:  # (data, metadata): IPython keeps both
+        return self.data, {DATA_RECORD_KEY: self.record}
 
 
 def source_line(extract: Extract) -> str:
@@ -46,9 +66,10 @@ def data_source_banner(extract: Extract, publish: bool = False) -> HTML:
         extra += (
             f"<p><b>Published with statistical disclosure control.</b> {suppression_note()}</p>"
         )
-    return HTML(
+    return DataSourceBanner(
+        extract,
         f'<div style="border-left:4px solid {ACCENT_COLOUR};padding:4px 10px;background:#f3f7fb">'
-        f"{text}{extra}</div>{data_quality_html(extract, publish)}"
+        f"{text}{extra}</div>{data_quality_html(extract, publish)}",
     )
 
 

@@ -4,24 +4,49 @@
     python -m helpers.dev.notebooks --check [NB]   # the pre-commit check (exit 1 on other data)
 
 Committed notebooks carry the outputs of their default run, so that they render where the
-repository is hosted and nbval can compare a fresh run with them. Each is stamped with the data
-source it ran on; tests refuse a committed notebook whose outputs came from anything else.
+repository is hosted and nbval can compare a fresh run with them. The check trusts no stamp:
+the data-source banner's output records, at run time, the checksum of the data the kernel read
+(``helpers.report.DataSourceBanner``), and a notebook may be committed only when it has no
+outputs, or when every such record names the committed synthetic extract and at least one is
+there. A notebook re-run in JupyterLab on a real extract keeps whatever stamp its metadata had,
+but its banner records the real extract's checksum, and the check refuses it.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 
 from helpers.batch import KERNEL, NOTEBOOKS_DIR, data_source
-from helpers.extract import SYNTHETIC_DIR, extract_sha256, load_extract
+from helpers.config import PROJECT_ROOT
+from helpers.extract import SYNTHETIC_DIR, SYNTHETIC_MANIFEST, load_extract
+from helpers.report import DATA_RECORD_KEY
 
 
 def committed_notebooks() -> list[Path]:
     return sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def repository_notebooks(root: Path = PROJECT_ROOT) -> list[Path]:
+    """Every notebook git would commit, anywhere in the repository (tracked or not ignored)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z", "*.ipynb"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if listed.returncode != 0:  # not a git checkout (an unpacked archive): every notebook
+        return sorted(
+            p for p in root.rglob("*.ipynb") if not {".venv", ".ipynb_checkpoints"} & set(p.parts)
+        )
+    return sorted({root / name for name in listed.stdout.split("\0") if name})
 
 
 def refresh(paths: list[Path] | None = None) -> None:
@@ -40,30 +65,64 @@ def refresh(paths: list[Path] | None = None) -> None:
         print(f"executed {path.relative_to(NOTEBOOKS_DIR.parent)}")
 
 
-def provenance_problems(path: Path, synthetic_sha256: str) -> list[str]:
-    """Why a notebook may not be committed: outputs not from the committed synthetic extract."""
-    nb = nbformat.read(path, as_version=4)
+def synthetic_sha256() -> str:
+    """The committed synthetic extract's checksum, as its manifest records it.
+
+    The manifest, not the files: a real file written over ``data/raw/synthetic/`` changes the
+    files' checksum but not the manifest's (``helpers.dev.guard`` refuses such files).
+    """
+    manifest = json.loads((SYNTHETIC_DIR / SYNTHETIC_MANIFEST).read_text(encoding="utf-8"))
+    return str(manifest["sha256"])
+
+
+def data_records(nb: nbformat.NotebookNode) -> Iterator[dict]:
+    """The records of the data read, in the outputs of ``nb`` (one per banner shown)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            for metadata in output.get("metadata", {}).values():
+                if isinstance(metadata, dict) and DATA_RECORD_KEY in metadata:
+                    yield metadata[DATA_RECORD_KEY]
+
+
+def provenance_problems(path: Path, synthetic: str) -> list[str]:
+    """Why a notebook may not be committed: outputs not shown to come from the synthetic
+    extract whose checksum is ``synthetic``. Its metadata stamp is not consulted."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as error:  # noqa: BLE001 - any unreadable notebook: say so, no traceback
+        return [f"{path}: cannot be read as a notebook ({error}); fix or remove it"]
     has_outputs = any(cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
-    source = nb.metadata.get("earlyhelp", {}).get("data_source", {})
     if not has_outputs:
         return []
-    if source.get("synthetic") is not True:
+    shown = _shown(path)
+    records = list(data_records(nb))
+    if not records:
         return [
-            f"{path.name}: its outputs did not come from the synthetic extract "
-            f"({source.get('extract', 'no data source recorded')}); clear them or run "
+            f"{shown}: it has outputs but no record of the data they came from (the data-source "
+            "banner, report.data_source_banner, records it when it runs); clear its outputs "
+            "(Edit > Clear Outputs of All Cells) or, for a committed notebook, run "
             "`make notebooks` before committing"
         ]
-    if source.get("extract_sha256") != synthetic_sha256:
+    other = sorted({str(r.get("extract_sha256")) for r in records} - {synthetic})
+    if other:
         return [
-            f"{path.name}: its outputs came from another version of the synthetic extract; "
-            "run `make notebooks`"
+            f"{shown}: its outputs were computed from data other than the committed synthetic "
+            f"extract (sha256 {', '.join(o[:12] for o in other)}, not {synthetic[:12]}); clear "
+            "its outputs or run `make notebooks` before committing"
         ]
     return []
 
 
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def check(paths: list[Path]) -> int:
     """Exit status for the pre-commit hook: 1 when any notebook carries other data's outputs."""
-    digest = extract_sha256(SYNTHETIC_DIR)
+    digest = synthetic_sha256()
     problems = [p for path in paths for p in provenance_problems(path, digest)]
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -73,6 +132,6 @@ def check(paths: list[Path]) -> int:
 if __name__ == "__main__":
     arguments = sys.argv[1:]
     if arguments[:1] == ["--check"]:
-        targets = [Path(p).resolve() for p in arguments[1:]] or committed_notebooks()
+        targets = [Path(p).resolve() for p in arguments[1:]] or repository_notebooks()
         sys.exit(check(targets))
     refresh([Path(p).resolve() for p in arguments] or None)
