@@ -52,7 +52,7 @@ from helpers.extract import (
 )
 from helpers.extract_checks import last_activity_date
 from helpers.kernels import BatchKernelManager
-from helpers.outputs import warnings_path
+from helpers.outputs import warnings_path, write_csv
 from helpers.period import ReportPeriod
 from helpers.preflight import (
     RefusedError,
@@ -160,12 +160,10 @@ def _validate(
     save_validated(extract, folder)
     if allow_invalid:  # what was left out, and counts that reconcile
         if not publish:  # row by row, with values: for the analyst, never for publication
-            extract.excluded.to_csv(tables / "data_quality.csv", index=False, lineterminator="\n")
-        extract.row_counts.to_csv(
-            tables / "data_quality_counts.csv", index=False, lineterminator="\n"
-        )
+            write_csv(extract.excluded, tables / "data_quality.csv")
+        write_csv(extract.row_counts, tables / "data_quality_counts.csv")
     if len(extract.notes) and not publish:  # valid rows worth a look, for the analyst only
-        extract.notes.to_csv(tables / "data_quality_notes.csv", index=False, lineterminator="\n")
+        write_csv(extract.notes, tables / "data_quality_notes.csv")
     last_activity = last_activity_date(extract.episodes, extract.refusals)
     return (
         data_source(extract),

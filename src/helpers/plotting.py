@@ -5,6 +5,7 @@ Floor 4. ``maps`` draws in this style; number and month formats come from ``form
 
 from __future__ import annotations
 
+import html
 import math
 
 import matplotlib as mpl
@@ -243,6 +244,8 @@ def rag_badge_html(
     key: str, title: str, status: str, trend_arrow: str, trend_words: str, measure: str, value: str
 ) -> str:
     """A RAG status box for the rendered report, in the published colours."""
+    # The indicator's words come from the config: shown as written, never as markup.
+    key, title, measure, value = (html.escape(str(v)) for v in (key, title, measure, value))
     colour = rag_colour(status)
     text = "#000000" if status == "Amber" else "#FFFFFF"  # contrast on the status colour
     return (

@@ -7,6 +7,7 @@ number and date formats in ``formats``: this module only turns them into what th
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,17 @@ from helpers.outputs import record_warning
 from helpers.plotting import ACCENT_COLOUR, WARNING_COLOUR
 
 PCT_COLUMNS_PREFIX = "pct"
+
+
+def escape(value: object) -> str:
+    """``value`` as text that a page shows as written, never as markup.
+
+    Every value from the extract or the config that goes into a page's HTML or Markdown passes
+    through here (or through :func:`table_html`, which does the same for every cell, heading and
+    caption): a lead agency recorded as ``<Not Recorded>`` must show, and a budget line holding a
+    ``<script>`` must not run in a reviewer's browser.
+    """
+    return html.escape(str(value), quote=True)
 
 
 def source_line(extract: Extract) -> str:
@@ -39,8 +51,8 @@ def data_source_banner(extract: Extract, publish: bool = False) -> HTML:
             "No real child is in it."
         )
     else:
-        text = f"Extract: <code>{Path(extract.source).name}</code>"
-    warnings = "".join(f"<li>{w}</li>" for w in extract.warnings)
+        text = f"Extract: <code>{escape(Path(extract.source).name)}</code>"
+    warnings = "".join(f"<li>{escape(w)}</li>" for w in extract.warnings)
     extra = f"<ul>{warnings}</ul>" if warnings else ""
     if publish:
         extra += (
@@ -140,12 +152,15 @@ def table_html(
     # that one table's cell styles do not apply to another's.
     key = f"{caption}|{list(table.columns)}|{table.shape}|{table.head(3).astype(str).to_json()}"
     styler = table.style.hide(axis="index").set_uuid(hashlib.sha1(key.encode()).hexdigest()[:10])
+    # Styler writes cell text into the HTML as it is: escape every cell, whatever its formatter
+    # (pandas escapes the value before the formatter sees it).
+    styler = styler.format(escape="html")
     # Alignment is set cell by cell: a table-wide td rule would outrank it.
     number_columns, text_columns = [], []
     for column in table.columns:
         formatter = _format(str(column), table[column])
         if formatter is not None:
-            styler = styler.format(formatter, subset=[column])
+            styler = styler.format(formatter, subset=[column], escape="html")
         is_number = (
             formatter is not None
             or pd.api.types.is_numeric_dtype(table[column])
@@ -155,10 +170,11 @@ def table_html(
     for columns, align in ((number_columns, "right"), (text_columns, "left")):
         if columns:
             styler = styler.set_properties(subset=columns, **{"text-align": align})
-    if labels:
-        styler = styler.relabel_index([labels.get(c, c) for c in table.columns], axis="columns")
+    # Headings and caption are written as given, so they are escaped here.
+    headings = [escape((labels or {}).get(c, c)) for c in table.columns]
+    styler = styler.relabel_index(headings, axis="columns")
     if caption:
-        styler = styler.set_caption(caption)
+        styler = styler.set_caption(escape(caption))
     styler = styler.set_table_styles(
         [
             {"selector": "caption", "props": "caption-side:top;text-align:left;font-weight:bold"},
@@ -183,7 +199,7 @@ def warn(message: str, notebook: str, output_dir: str | Path | None) -> None:
     display(
         HTML(
             f'<div style="border:2px solid {WARNING_COLOUR};background:#fff4f4;padding:8px 12px">'
-            f"<b>Warning:</b> {message}</div>"
+            f"<b>Warning:</b> {escape(message)}</div>"
         )
     )
     record_warning(message, notebook, output_dir)
