@@ -37,11 +37,11 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import papermill
-from nbconvert import HTMLExporter
 from tqdm import tqdm
 
 from helpers import __version__
 from helpers.config import PROJECT_ROOT
+from helpers.edition_pages import EditionFacts, write_edition
 from helpers.extract import (
     Extract,
     ExtractError,
@@ -64,7 +64,7 @@ from helpers.preflight import (
     load_yaml_text,
     stale_warning,
 )
-from helpers.runlog import LOG_NAME, NotebookRun, RunLog, capture_warnings, running
+from helpers.runlog import LOG_NAME, NotebookRun, RunLog, capture_warnings, code_version, running
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "reports"
@@ -145,14 +145,6 @@ def data_source(extract: Extract) -> dict:
     }
 
 
-def render_html(executed: Path, target: Path) -> None:
-    exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-    )
-    body, _ = exporter.from_filename(str(executed))
-    target.write_text(body, encoding="utf-8")
-
-
 def _validate(
     data: Path, folder: Path, tables: Path, allow_invalid: bool, publish: bool = False
 ) -> tuple[dict, list[str], tuple[dt.date, str], dt.date | None]:
@@ -224,7 +216,6 @@ def _run_notebook(
         nb = nbformat.read(executed, as_version=4)
         nb.metadata["earlyhelp"] = {"data_source": data_source, "parameters": parameters}
         nbformat.write(nb, executed)
-        render_html(executed, staging / "html" / f"{name}.html")
     except papermill.PapermillExecutionError as error:
         message = f"cell {error.exec_count}: {error.ename}: {error.evalue}"
         return Outcome(name, False, _seconds(started), message, parameters=parameters)
@@ -365,6 +356,18 @@ def run_batch(
                 + "\n".join(f"  - {w}" for w in log.warnings)
                 + f"\nThe run, with its log: {kept}"
             )
+        write_edition(  # the pages (html/) and the front page, with the edition's header
+            staging,
+            EditionFacts(
+                title=title or "Early Help performance report",
+                period=period.removesuffix(PUBLISHED_SUFFIX),
+                produced=log.started,
+                data_source=log.data_source,
+                code_version=code_version(),
+                publish=publish,
+                warnings=log.warnings,
+            ),
+        )
         log.result = f"written to {final}"
         log.write(staging)
         _replace_atomically(staging, final)

@@ -7,6 +7,7 @@ runner never imports display code to find where a notebook wrote.
 from __future__ import annotations
 
 import csv
+import json
 import re
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import pandas as pd
 
 #: Where a notebook leaves warnings for the batch summary (beside ``tables/``).
 WARNINGS_FILE = "{notebook}.warnings.txt"
+#: Where a notebook leaves its indicators' headlines for the edition's front page.
+HEADLINES_FILE = "{notebook}.headlines.json"
 
 
 #: What makes a spreadsheet read a cell as a formula (OWASP, "CSV injection"): reviewers open
@@ -82,3 +85,20 @@ def record_warning(message: str, notebook: str, output_dir: str | Path | None) -
     if output_dir:
         with open(warnings_path(output_dir, notebook), "a", encoding="utf-8") as handle:
             handle.write(message.replace("\n", " ") + "\n")
+
+
+def headlines_path(output_dir: str | Path, notebook: str) -> Path:
+    """The file in which ``notebook`` leaves its headlines, beside the ``tables/`` folder."""
+    return Path(output_dir).parent / HEADLINES_FILE.format(notebook=notebook)
+
+
+def record_headline(headline: dict[str, str], notebook: str, output_dir: str | Path | None) -> None:
+    """Pass an indicator's headline (what its RAG box says) to the edition's front page.
+
+    Nothing when no output dir is given (an analyst's run in JupyterLab).
+    """
+    if not output_dir:
+        return
+    path = headlines_path(output_dir, notebook)
+    found = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    path.write_text(json.dumps([*found, headline], indent=1), encoding="utf-8")

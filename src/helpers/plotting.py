@@ -257,24 +257,29 @@ def rag_badge_html(
     )
 
 
+def indicator_badge(ind: Indicator, value: object, previous: object) -> dict[str, str]:
+    """What an indicator's RAG box says (either figure may be hidden): the words of
+    :func:`rag_badge_html`, also what the edition's front page repeats as its headline."""
+    if is_suppressed(value):
+        status, arrow, words, shown = NOT_PUBLISHED, "–", "not published", str(value)
+    elif value is None or math.isnan(float(value)):
+        status, arrow, words, shown = NO_VALUE, "–", "nothing to compare", "no data"
+    else:
+        earlier = float("nan") if is_suppressed(previous) else float(previous)
+        direction = trend(float(value), earlier, ind)
+        status, arrow, words = rag_status(float(value), ind), direction.arrow, direction.words
+        shown = percent(value)
+    return {
+        "key": ind.key,
+        "title": ind.title,
+        "status": status,
+        "trend_arrow": arrow,
+        "trend_words": words,
+        "measure": ind.measure,
+        "value": shown,
+    }
+
+
 def indicator_badge_html(ind: Indicator, value: object, previous: object) -> str:
     """The RAG box for an indicator's percentage against last month's (either may be hidden)."""
-    if is_suppressed(value):
-        return rag_badge_html(
-            ind.key, ind.title, NOT_PUBLISHED, "–", "not published", ind.measure, value
-        )
-    if value is None or math.isnan(float(value)):
-        return rag_badge_html(
-            ind.key, ind.title, NO_VALUE, "–", "nothing to compare", ind.measure, "no data"
-        )
-    earlier = float("nan") if is_suppressed(previous) else float(previous)
-    direction = trend(float(value), earlier, ind)
-    return rag_badge_html(
-        ind.key,
-        ind.title,
-        rag_status(float(value), ind),
-        direction.arrow,
-        direction.words,
-        ind.measure,
-        percent(value),
-    )
+    return rag_badge_html(**indicator_badge(ind, value, previous))

@@ -1,0 +1,107 @@
+"""The report as its readers meet it (issue 13), in a real headless Chromium with no network.
+
+Both shipped editions are run, as the analysts' and as the published edition; every page and
+each edition's front page is opened with every host unreachable.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from reader_browser import load, offline_chromium, outside_requests
+
+from helpers import batch
+from helpers.config import PROJECT_ROOT
+
+#: Every test here runs the batch (Papermill) and Chromium.
+pytestmark = pytest.mark.slow
+
+EDITIONS = ("2015-10", "2016-03")
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory, imd_mirror) -> dict[tuple[str, bool], Path]:
+    """Each shipped edition, analysts' and published: edition and publish -> report folder."""
+    out = tmp_path_factory.mktemp("reader")
+    found = {}
+    for name in EDITIONS:
+        spec = batch.Edition.load(PROJECT_ROOT / "config" / "editions" / f"{name}.yaml")
+        for publish in (False, True):
+            found[name, publish] = batch.run_batch(
+                spec.notebooks,
+                spec.period,
+                output_dir=out,
+                jobs=2,
+                progress=False,
+                title=spec.name,
+                publish=publish,
+            )
+    return found
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with offline_chromium() as driver:
+        yield driver
+
+
+def _pages(report: Path) -> list[Path]:
+    return [report / "index.html", *sorted((report / "html").glob("*.html"))]
+
+
+def test_no_page_asks_any_other_host_and_nothing_fails_to_load(editions, browser):
+    problems = []
+    for report in editions.values():
+        for page in _pages(report):
+            loaded = load(browser, page)
+            problems += [f"{page}: asks {url}" for url in outside_requests(loaded)]
+            problems += [f"{page}: failed {failure}" for failure in loaded.failed]
+    assert not problems, "\n".join(problems)
+
+
+def test_every_page_has_a_human_title_and_the_edition_header(editions, browser):
+    for (name, publish), report in editions.items():
+        spec = batch.Edition.load(PROJECT_ROOT / "config" / "editions" / f"{name}.yaml")
+        which = "published edition" if publish else "analysts' edition"
+        for page in sorted((report / "html").glob("*.html")):
+            loaded = load(browser, page)
+            heading = browser.find_element("tag name", "h1").text.strip()
+            assert loaded.title == f"{heading} – {spec.name} ({which})", page
+            assert not re.search(r"\w_\w|\.ipynb", loaded.title), loaded.title
+            header = browser.find_element("css selector", "header.earlyhelp-header").text
+            for words in (spec.name, which, "Period:", "Section:", heading, "Produced:"):
+                assert words in header, f"{page.name}: {words!r} not in the header {header!r}"
+            period = re.search(r"Period:\s*(\w+ \d{4})", header)
+            assert period and period.group(1) in spec.name, header  # the editions name it
+            assert browser.find_element("tag name", "html").get_attribute("lang") == "en-GB"
+
+
+def test_the_front_page_says_what_the_edition_is_and_links_every_page(editions, browser):
+    for (name, publish), report in editions.items():
+        spec = batch.Edition.load(PROJECT_ROOT / "config" / "editions" / f"{name}.yaml")
+        loaded = load(browser, report / "index.html")
+        assert loaded.title.startswith(spec.name)
+        text = loaded.text
+        for words in ("Report period", "Produced", "Data", "Code version", "Warnings"):
+            assert words in text, f"{name}: {words!r} missing"
+        checksum = r"synthetic extract \(invented data\), SHA-256 checksum [0-9a-f]{64}"
+        assert re.search(checksum, text)
+        assert re.search(r"Produced\s+\d{1,2} \w+ \d{4} at \d\d:\d\d", text)
+        assert re.search(r"Code version\s+earlyhelp-reporting \S+ \(git \w", text)
+        links = {
+            a.get_attribute("href").rsplit("/", 1)[-1]
+            for a in browser.find_elements("css selector", "main a")
+        }
+        assert {f"{nb}.html" for nb in spec.notebooks} <= links
+        indicators = browser.find_elements("css selector", "ul.indicators li")
+        expected = {"01_open_by_lead_agency", "02_opened_closed_outcomes"} & set(spec.notebooks)
+        assert len(indicators) == len(expected)
+        for item in indicators:  # the status in words, on its colour
+            assert item.find_element("css selector", ".badge").text in (
+                ("Red", "Amber", "Green", "Not published", "No status")
+            )
+            assert re.search(r"\d+\.\d%|\[c\]|no data", item.text), item.text
+        if publish:
+            assert "a count from 1 to 4" in text
