@@ -82,6 +82,16 @@ def load(driver, page: Path) -> Loaded:
     return Loaded(page.as_uri(), driver.title, text, requests, failed)
 
 
+def all_text(driver) -> str:
+    """Every word a reader can reach: the visible text with each collapsed section opened."""
+    driver.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
+    return driver.execute_script("return document.body.innerText")
+
+
+def alt_texts(driver) -> list[str]:
+    return [img.get_attribute("alt") or "" for img in driver.find_elements("tag name", "img")]
+
+
 def outside_requests(loaded: Loaded) -> list[str]:
     return [url for url in loaded.requests if not url.startswith(LOCAL_SCHEMES)]
 

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from reader_browser import load, offline_chromium, outside_requests
+from reader_browser import all_text, alt_texts, load, offline_chromium, outside_requests
 
 from helpers import batch
 from helpers.config import PROJECT_ROOT
@@ -19,6 +19,14 @@ from helpers.config import PROJECT_ROOT
 pytestmark = pytest.mark.slow
 
 EDITIONS = ("2015-10", "2016-03")
+#: What code looks like in a reader's text: a module, a file, a flag, a field name.
+FORBIDDEN = {
+    "a module": re.compile(r"helpers\."),
+    "a CSV file": re.compile(r"\.csv\b"),
+    "a config file": re.compile(r"\.ya?ml\b"),
+    "a flag": re.compile(r"--"),
+    "a field name": re.compile(r"[A-Za-z0-9]_[A-Za-z0-9]"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +113,39 @@ def test_the_front_page_says_what_the_edition_is_and_links_every_page(editions, 
             assert re.search(r"\d+\.\d%|\[c\]|no data", item.text), item.text
         if publish:
             assert "a count from 1 to 4" in text
+
+
+def test_no_page_speaks_code(editions, browser):
+    """Every word a reader can reach, collapsed sections opened, and every image's alt text."""
+    problems = []
+    for report in editions.values():
+        for page in _pages(report):
+            load(browser, page)
+            for line in [*all_text(browser).splitlines(), *alt_texts(browser)]:
+                for what, pattern in FORBIDDEN.items():
+                    if pattern.search(line):
+                        problems.append(f"{report.name}/{page.name}: {what} in {line[:120]!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_how_the_figures_are_made_closes_every_page_and_publication_is_said_once(editions, browser):
+    for (_name, publish), report in editions.items():
+        for page in sorted((report / "html").glob("*.html")):
+            load(browser, page)
+            summaries = browser.find_elements("css selector", "details > summary")
+            assert [s.text for s in summaries] == ["How these figures are made"], page
+            details = browser.find_element("css selector", "details")
+            assert details.get_attribute("open") is None  # collapsed until the reader opens it
+            text = all_text(browser)
+            assert text.rstrip().endswith(details.text.strip().splitlines()[-1]), page
+            if page.stem == "04_open_episodes_by_lsoa":
+                assert ("Published edition." in text) == publish, page
+
+
+def test_pages_01_and_02_footnote_what_the_board_was_told(editions, browser):
+    for publish in (False, True):
+        report = editions["2015-10", publish]
+        load(browser, report / "html" / "01_open_by_lead_agency.html")
+        assert "the dashboard printed 4.7%; the counts give 4.6%" in all_text(browser)
+        load(browser, report / "html" / "02_opened_closed_outcomes.html")
+        assert "the dashboard printed 730; the counts give 728" in all_text(browser)

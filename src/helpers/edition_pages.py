@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
+from helpers.formats import reader_words
 from helpers.outputs import HEADLINES_FILE
 from helpers.rag import rag_colour
 
@@ -40,11 +41,21 @@ CSS = """
 .earlyhelp-header dl div { display: flex; gap: 0.4em; }
 .earlyhelp-header dt { font-weight: bold; }
 .earlyhelp-header dd { margin: 0; }
-@page { size: A4; margin: 12mm; }
+/* Month headings on one line ("Sep-14", never "Sep-/14"). These rules come before nbconvert's
+   own, so they name body to outrank its equally specific ones. */
+body .jp-RenderedHTMLCommon th { white-space: nowrap; }
+/* A4 landscape: the outcomes table (thirteen months, the year to date and its share) fits
+   with every column; nothing hides behind a scrollbar on paper. */
+@page { size: A4 landscape; margin: 10mm; }
 @media print {
+  body { font-size: 10pt; }
   .earlyhelp-header .edition a { color: inherit; text-decoration: none; }
-  .jp-OutputArea-output, .jp-RenderedHTMLCommon { overflow: visible !important; }
-  table { page-break-inside: auto; }
+  .jp-OutputArea-output, .jp-RenderedHTMLCommon, .jp-OutputArea, .jp-Cell-outputWrapper {
+    overflow: visible !important; }
+  body .jp-RenderedHTMLCommon table { font-size: 8.5pt; }
+  /* !important: each table sets its own padding under its id, which outranks any class. */
+  body .jp-RenderedHTMLCommon td, body .jp-RenderedHTMLCommon th { padding: 2px 3px !important; }
+  img { max-width: 100% !important; height: auto; page-break-inside: avoid; }
   tr { page-break-inside: avoid; }
 }
 """
@@ -217,8 +228,8 @@ def _data_quality(tables: Path) -> str:
     if counts.exists():
         rows = pd.read_csv(counts)
         items = "".join(
-            f"<tr><th scope='row'>{escape(str(r.file))}</th><td>{int(r.rows_read):,}</td>"
-            f"<td>{int(r.rows_used):,}</td><td>{int(r.rows_left_out):,}</td></tr>"
+            f"<tr><th scope='row'>{escape(reader_words(str(r.file)))}</th>"
+            f"<td>{int(r.rows_read):,}</td><td>{int(r.rows_used):,}</td><td>{int(r.rows_left_out):,}</td></tr>"
             for r in rows.itertuples()
         )
         parts.append(
@@ -252,7 +263,7 @@ def index_html(facts: EditionFacts, sections: dict[str, str], report: Path) -> s
         for notebook, section in sorted(sections.items())
     )
     warnings = (
-        "<ul>" + "".join(f"<li>{escape(w)}</li>" for w in facts.warnings) + "</ul>"
+        "<ul>" + "".join(f"<li>{escape(reader_words(w))}</li>" for w in facts.warnings) + "</ul>"
         if facts.warnings
         else "<p>No warnings.</p>"
     )

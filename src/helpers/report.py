@@ -17,7 +17,7 @@ from IPython.display import HTML, display
 
 from helpers.disclosure import is_suppressed, suppression_note
 from helpers.extract import Extract
-from helpers.formats import number, percent, table_date, whole_number
+from helpers.formats import number, percent, reader_words, table_date, whole_number
 from helpers.outputs import record_warning
 from helpers.plotting import ACCENT_COLOUR, WARNING_COLOUR
 
@@ -52,7 +52,7 @@ def data_source_banner(extract: Extract, publish: bool = False) -> HTML:
         )
     else:
         text = f"Extract: <code>{escape(Path(extract.source).name)}</code>"
-    warnings = "".join(f"<li>{escape(w)}</li>" for w in extract.warnings)
+    warnings = "".join(f"<li>{escape(reader_words(w))}</li>" for w in extract.warnings)
     extra = f"<ul>{warnings}</ul>" if warnings else ""
     if publish:
         extra += (
@@ -75,7 +75,7 @@ def data_quality_html(extract: Extract, publish: bool = False) -> str:
     if extract.excluded.empty:
         return ""
     counts = table_html(
-        extract.row_counts,
+        _in_words(extract.row_counts),
         "Rows read, used and left out, by file",
         {
             "file": "File",
@@ -87,22 +87,39 @@ def data_quality_html(extract: Extract, publish: bool = False) -> str:
     if publish:
         return (
             f'<div style="border-left:4px solid {WARNING_COLOUR};padding:4px 10px;margin-top:8px">'
-            "<h3>Data quality</h3><p>Rows of the extract that broke its contract were left out "
-            f"of every figure in this report (--allow-invalid).</p>{counts}</div>"
+            "<h3>Data quality</h3><p>Rows of the extract that broke its rules were left out of "
+            f"every figure in this report, as the analyst chose when running it.</p>{counts}</div>"
         )
     shown = extract.excluded.head(DATA_QUALITY_ROWS_SHOWN)
     rest = len(extract.excluded) - len(shown)
-    more = f"<p>... and {rest} more problem(s) in tables/data_quality.csv.</p>" if rest > 0 else ""
+    more = (
+        f"<p>... and {rest} more problem(s), listed in the data-quality table that comes with "
+        "this report.</p>"
+        if rest > 0
+        else ""
+    )
     problems = table_html(
-        shown.astype({"row": "string"}).fillna(""),
+        _in_words(shown.astype({"row": "string"}).fillna("")),
         "Problems in the rows left out",
         {"file": "File", "row": "Row", "column": "Column", "value": "Value", "problem": "Problem"},
     ).data
     return (
         f'<div style="border-left:4px solid {WARNING_COLOUR};padding:4px 10px;margin-top:8px">'
-        "<h3>Data quality</h3><p>These rows of the extract broke its contract and were left out "
-        f"of every figure in this report (--allow-invalid).</p>{counts}{problems}{more}</div>"
+        "<h3>Data quality</h3><p>These rows of the extract broke its rules and were left out of "
+        "every figure in this report, as the analyst chose when running it."
+        f"</p>{counts}{problems}{more}</div>"
     )
+
+
+def _in_words(listing: pd.DataFrame) -> pd.DataFrame:
+    """A data-quality listing with its file and column names in the reader's words."""
+    out = listing.copy()
+    for column in ("file", "column"):
+        if column in out:
+            out[column] = out[column].map(lambda v: reader_words(v) if isinstance(v, str) else v)
+    if "file" in out:  # "the CAF episodes file" reads oddly in a column headed File
+        out["file"] = out["file"].str.removeprefix("the ").str.removesuffix(" file")
+    return out
 
 
 def _format(column: str, series: pd.Series) -> Callable[[object], object] | None:
@@ -199,7 +216,7 @@ def warn(message: str, notebook: str, output_dir: str | Path | None) -> None:
     display(
         HTML(
             f'<div style="border:2px solid {WARNING_COLOUR};background:#fff4f4;padding:8px 12px">'
-            f"<b>Warning:</b> {escape(message)}</div>"
+            f"<b>Warning:</b> {escape(reader_words(message))}</div>"
         )
     )
     record_warning(message, notebook, output_dir)
