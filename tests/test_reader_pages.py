@@ -7,10 +7,19 @@ each edition's front page is opened with every host unreachable.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
-from reader_browser import all_text, alt_texts, load, offline_chromium, outside_requests
+from reader_browser import (
+    all_text,
+    alt_texts,
+    load,
+    offline_chromium,
+    outside_requests,
+    print_to_pdf,
+)
 
 from helpers import batch
 from helpers.config import PROJECT_ROOT
@@ -149,3 +158,22 @@ def test_pages_01_and_02_footnote_what_the_board_was_told(editions, browser):
         assert "the dashboard printed 4.7%; the counts give 4.6%" in all_text(browser)
         load(browser, report / "html" / "02_opened_closed_outcomes.html")
         assert "the dashboard printed 730; the counts give 728" in all_text(browser)
+
+
+def test_page_02_prints_on_a4_with_the_year_to_date_columns(editions, browser, tmp_path):
+    """The outcomes table once hid its year to date behind a scrollbar on paper."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is needed (Debian: poppler-utils)")
+    for publish in (False, True):
+        page = editions["2015-10", publish] / "html" / "02_opened_closed_outcomes.html"
+        pdf = print_to_pdf(browser, page, tmp_path / f"02-{publish}.pdf")
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        table = [line.split() for line in text.splitlines()]
+        headings = next(line for line in table if line[:3] == ["CAF", "outcomes", "Sep-14"])
+        assert headings[-4:] == ["Total", "(YTD)", "%", "(YTD)"], headings  # not cut off
+        total = next(line for line in table if line and line[0] == "Total")
+        assert total[-2:] == ["1,094", "100.0%"], total
+        nfa = next(line for line in table if line[:3] == ["Action", "Plan", "completed"])
+        assert nfa[-1] == "66.5%", nfa  # the year-to-date rate, printed
