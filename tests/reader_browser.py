@@ -57,6 +57,7 @@ def offline_chromium() -> Iterator[object]:
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(driver_path))
     try:
         driver.set_page_load_timeout(60)
+        driver.set_script_timeout(300)  # axe-core on a long page takes a while
         yield driver
     finally:
         driver.quit()

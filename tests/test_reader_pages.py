@@ -177,3 +177,48 @@ def test_page_02_prints_on_a4_with_the_year_to_date_columns(editions, browser, t
         assert total[-2:] == ["1,094", "100.0%"], total
         nfa = next(line for line in table if line[:3] == ["Action", "Plan", "completed"])
         assert nfa[-1] == "66.5%", nfa  # the year-to-date rate, printed
+
+
+def test_every_chart_and_map_says_what_it_shows(editions, browser):
+    """Alternative text from the figures, and in the published edition no hidden count in it."""
+    for (_name, publish), report in editions.items():
+        for page in sorted((report / "html").glob("*.html")):
+            load(browser, page)
+            for alt in alt_texts(browser):
+                assert re.match(r"(Bar chart|Stacked bar chart|Chart|Map): \S", alt), (page, alt)
+                assert "No description" not in alt
+                if publish:  # a count from 1 to 4 after a name: "Education 3" (not "Sep-14")
+                    assert not re.search(r"[A-Za-z)] [1-4](?![\d,.%])", alt), (page, alt)
+    load(browser, editions["2015-10", False] / "html" / "01_open_by_lead_agency.html")
+    (alt,) = alt_texts(browser)
+    assert alt.startswith("Bar chart: CAFs open by lead agency, 31 August 2015. ")
+    assert "Children & Families First 975" in alt and "Health 87" in alt
+
+
+def test_axe_finds_no_serious_or_critical_accessibility_problem(editions, browser):
+    """axe-core's WCAG 2 A and AA rules on every page and front page of every edition.
+
+    The axe-core bundled with axe-selenium-python is run directly, asking for violations only:
+    the package's own ``run`` returns every passing node too, which takes minutes to hand back
+    on a long page.
+    """
+    axe_selenium = pytest.importorskip("axe_selenium_python")
+    script = Path(axe_selenium.__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+    problems = []
+    for report in editions.values():
+        for page in _pages(report):
+            load(browser, page)
+            browser.execute_script(script.read_text(encoding="utf-8"))  # no network
+            found = browser.execute_async_script(
+                "const done = arguments[arguments.length - 1];"
+                "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']},"
+                " resultTypes: ['violations']})"
+                ".then(r => done(r.violations.map(v => [v.id, v.impact, v.nodes[0].target])))"
+                ".catch(e => done([['axe failed', 'critical', String(e)]]));"
+            )
+            problems += [
+                f"{report.name}/{page.name}: {rule} ({impact}) at {where}"
+                for rule, impact, where in found
+                if impact in ("serious", "critical")
+            ]
+    assert not problems, "\n".join(problems)

@@ -37,10 +37,7 @@ CSS = """
   margin: 0 0 1em 0; padding: 0.6em 0 0.4em 0; }
 .earlyhelp-header .edition { font-size: 1.15em; font-weight: bold; margin: 0 0 0.2em 0; }
 .earlyhelp-header .edition a { color: #1f4e79; }
-.earlyhelp-header dl { display: flex; flex-wrap: wrap; gap: 0.2em 1.6em; margin: 0; }
-.earlyhelp-header dl div { display: flex; gap: 0.4em; }
-.earlyhelp-header dt { font-weight: bold; }
-.earlyhelp-header dd { margin: 0; }
+.earlyhelp-header .facts { display: flex; flex-wrap: wrap; gap: 0.2em 1.6em; margin: 0; }
 /* Month headings on one line ("Sep-14", never "Sep-/14"). These rules come before nbconvert's
    own, so they name body to outrank its equally specific ones. */
 body .jp-RenderedHTMLCommon th { white-space: nowrap; }
@@ -133,11 +130,11 @@ def header_html(section: str, facts: EditionFacts, index_href: str = f"../{INDEX
         ("Section", section),
         ("Produced", facts.produced_words),
     )
-    listed = "".join(f"<div><dt>{escape(k)}:</dt><dd>{escape(v)}</dd></div>" for k, v in items)
+    listed = "".join(f"<span><b>{escape(k)}:</b> {escape(v)}</span>" for k, v in items)
     return (
         '<header class="earlyhelp-header">'
         f'<p class="edition"><a href="{escape(index_href)}">{escape(facts.edition_words)}</a></p>'
-        f"<dl>{listed}</dl></header>"
+        f'<p class="facts">{listed}</p></header>'
     )
 
 
