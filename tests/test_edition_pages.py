@@ -8,16 +8,24 @@ import re
 import folium
 import nbformat
 import pandas as pd
+import pytest
 
-from helpers import outputs
+from helpers import batch, outputs
+from helpers.config import PROJECT_ROOT
 from helpers.edition_pages import (
+    COMMENTARY_PARTS,
     INTERACTIVE_MAP_NOTE,
     EditionFacts,
+    commentary_folder,
+    commentary_markdown,
     index_html,
+    missing_commentary,
     page_title,
+    read_commentary,
     render_page,
     section_name,
 )
+from helpers.preflight import RefusedError
 
 
 def _facts(**changes) -> EditionFacts:
@@ -99,3 +107,47 @@ def test_the_front_page_lists_headlines_warnings_and_data_quality(tmp_path):
     assert "<td>10</td><td>9</td><td>1</td>" in page
     assert "a count from 1 to 4" in page and "Published edition, October 2015" in page
     assert "SHA-256 checksum " + "ab" * 32 in page
+
+
+def test_missing_commentary_is_a_placeholder_for_analysts_and_refuses_publishing(tmp_path):
+    folder = tmp_path / "2015-10"
+    folder.mkdir()
+    (folder / "01_open_by_lead_agency.md").write_text(
+        "<!-- a note -->\n## Statistical commentary\n\nA <b>quarter</b> of CAFs.\n\n"
+        "## Indicator owner\n\nHead of Early Help\n",
+        encoding="utf-8",
+    )
+    assert read_commentary(folder, "01_open_by_lead_agency") == {
+        "Statistical commentary": "A <b>quarter</b> of CAFs.",
+        "Indicator owner": "Head of Early Help",
+    }
+    plan = ["01_open_by_lead_agency", "02_opened_closed_outcomes", "07_reconciliation"]
+    missing = missing_commentary(folder, plan)
+    assert [m.rsplit(": ", 1)[1] for m in missing] == [
+        "Operational commentary",
+        "Actions to improve",
+        *COMMENTARY_PARTS,  # no file at all for 02; the reconciliation needs none
+    ]
+    analysts = commentary_markdown(folder, "01_open_by_lead_agency", publish=False)
+    assert "A &lt;b&gt;quarter&lt;/b&gt; of CAFs." in analysts  # markup shown as written
+    assert analysts.count("**Commentary to come.**") == 2
+    published = commentary_markdown(folder, "01_open_by_lead_agency", publish=True)
+    assert "Commentary to come" not in published
+    with pytest.raises(RefusedError) as refused:
+        batch.run_batch(
+            {name: {} for name in plan},
+            "2015-10",
+            output_dir=tmp_path / "reports",
+            progress=False,
+            publish=True,
+            commentary=folder,
+        )
+    assert "02_opened_closed_outcomes.md: Operational commentary" in str(refused.value)
+    assert not (tmp_path / "reports").exists()  # refused before anything was written
+
+
+def test_the_shipped_editions_have_all_their_commentary():
+    for edition in ("2015-10", "2016-03"):
+        path = PROJECT_ROOT / "config" / "editions" / f"{edition}.yaml"
+        plan = list(batch.Edition.load(path).notebooks)
+        assert missing_commentary(commentary_folder(path), plan) == []

@@ -23,6 +23,7 @@ from reader_browser import (
 
 from helpers import batch
 from helpers.config import PROJECT_ROOT
+from helpers.edition_pages import COMMENTARY_PARTS, WITHOUT_COMMENTARY, commentary_folder
 
 #: Every test here runs the batch (Papermill) and Chromium.
 pytestmark = pytest.mark.slow
@@ -54,6 +55,7 @@ def editions(tmp_path_factory, imd_mirror) -> dict[tuple[str, bool], Path]:
                 progress=False,
                 title=spec.name,
                 publish=publish,
+                commentary=commentary_folder(PROJECT_ROOT / "config" / "editions" / f"{name}.yaml"),
             )
     return found
 
@@ -222,3 +224,18 @@ def test_axe_finds_no_serious_or_critical_accessibility_problem(editions, browse
                 if impact in ("serious", "critical")
             ]
     assert not problems, "\n".join(problems)
+
+
+def test_each_section_carries_its_commentary_before_how_the_figures_are_made(editions, browser):
+    for report in editions.values():
+        for page in sorted((report / "html").glob("*.html")):
+            load(browser, page)
+            headings = [h.text for h in browser.find_elements("css selector", "h2, h3")]
+            if page.stem in WITHOUT_COMMENTARY:
+                assert "Commentary" not in headings, page
+                continue
+            start = headings.index("Commentary")
+            assert headings[start + 1 : start + 5] == list(COMMENTARY_PARTS), (page, headings)
+            text = all_text(browser)
+            assert text.index("Indicator owner") < text.index("How these figures are made")
+            assert "Commentary to come" not in text  # the shipped editions have all of it

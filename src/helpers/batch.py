@@ -41,7 +41,12 @@ from tqdm import tqdm
 
 from helpers import __version__
 from helpers.config import PROJECT_ROOT
-from helpers.edition_pages import EditionFacts, write_edition
+from helpers.edition_pages import (
+    EditionFacts,
+    commentary_folder,
+    missing_commentary,
+    write_edition,
+)
 from helpers.extract import (
     Extract,
     ExtractError,
@@ -279,6 +284,7 @@ def run_batch(
     partial_month: bool = False,
     command: str | None = None,
     source: str = "the plan",
+    commentary: str | Path | None = None,
 ) -> Path:
     """Run ``plan`` (notebook -> parameters) and publish ``<output_dir>/<period>``.
 
@@ -290,6 +296,7 @@ def run_batch(
     """
     if publish:
         period = f"{period}{PUBLISHED_SUFFIX}"
+        _refuse_missing_commentary(commentary, plan)
     data = resolve_data_dir(data_dir).resolve()
     if not data.exists():
         raise FileNotFoundError(f"{data}: no such extract (a folder of CSVs or an .xlsx file)")
@@ -366,6 +373,7 @@ def run_batch(
                 code_version=code_version(),
                 publish=publish,
                 warnings=log.warnings,
+                commentary=Path(commentary) if commentary else None,
             ),
         )
         log.result = f"written to {final}"
@@ -376,6 +384,19 @@ def run_batch(
             shutil.rmtree(staging, ignore_errors=True)
     _print_summary(final, log.title, outcomes, log.warnings, log.partial_month)
     return final
+
+
+def _refuse_missing_commentary(commentary: str | Path | None, plan: dict[str, dict]) -> None:
+    """A published edition carries its analyst's commentary: refuse one with a part missing."""
+    if commentary is None:  # a --month run: no edition, no commentary
+        return
+    missing = missing_commentary(Path(commentary), list(plan))
+    if missing:
+        raise RefusedError(
+            "--publish: this edition's commentary is missing, so it cannot be published. "
+            "Write each part (a '## ' heading and its text) in:\n"
+            + "\n".join(f"  - {item}" for item in missing)
+        )
 
 
 def _keep_failed(staging: Path, kept: Path, log: RunLog, failed: list[Outcome]) -> Path:
@@ -468,12 +489,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.edition:
             edition = Edition.load(args.edition)
             plan, period, title = edition.notebooks, edition.period, edition.name
-            source = args.edition
+            source, commentary = args.edition, commentary_folder(args.edition)
         else:
             report_period = ReportPeriod.of(str(as_month(args.month, "--month")))
             period = report_period.name
             plan, title = monthly_plan(report_period), f"Report month {period}"
-            source = f"--month {period}"
+            source, commentary = f"--month {period}", None
         plan = check_plan(plan, NOTEBOOKS_DIR, source)
         if args.parameter:
             plan = apply_overrides(plan, args.parameter, NOTEBOOKS_DIR)
@@ -492,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
             partial_month=args.partial_month,
             command=f"python -m helpers.batch {shlex.join(arguments)}",
             source=source,
+            commentary=commentary,
         )
     except (ExtractError, RefusedError, FileNotFoundError) as error:  # what to fix in the input
         print(error, file=sys.stderr)

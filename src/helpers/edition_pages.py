@@ -69,6 +69,8 @@ class EditionFacts:
     code_version: str
     publish: bool = False
     warnings: list[str] = field(default_factory=list)
+    #: The edition's commentary folder (beside its file); None for a --month run.
+    commentary: Path | None = None
 
     @property
     def period_words(self) -> str:
@@ -162,12 +164,91 @@ def leave_out_interactive_maps(nb: nbformat.NotebookNode) -> int:
     return replaced
 
 
+#: The four parts of a section's commentary, in the dashboard's order.
+COMMENTARY_PARTS = (
+    "Statistical commentary",
+    "Operational commentary",
+    "Actions to improve",
+    "Indicator owner",
+)
+#: Sections that carry no commentary: the reconciliation speaks for itself.
+WITHOUT_COMMENTARY = frozenset({"07_reconciliation"})
+#: The first line of the closing "How these figures are made" cell of every notebook.
+HOW_MADE_MARK = "<details>"
+
+
+def commentary_folder(edition_file: str | Path) -> Path:
+    """Where an edition's commentary lives: ``config/editions/2015-10/`` beside its file."""
+    return Path(edition_file).with_suffix("")
+
+
+def read_commentary(folder: Path, notebook: str) -> dict[str, str]:
+    """A section's commentary (``<notebook>.md``): each ``## part`` heading and its text."""
+    path = folder / f"{notebook}.md"
+    if not path.exists():
+        return {}
+    parts: dict[str, list[str]] = {}
+    current = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            current = line[3:].strip()
+            parts[current] = []
+        elif current is not None:
+            parts[current].append(line)
+    return {
+        name: "\n".join(lines).strip() for name, lines in parts.items() if "".join(lines).strip()
+    }
+
+
+def missing_commentary(folder: Path, notebooks: list[str]) -> list[str]:
+    """Each part of each section's commentary that is missing: ``section file: part``."""
+    missing = []
+    for notebook in notebooks:
+        if notebook in WITHOUT_COMMENTARY:
+            continue
+        found = read_commentary(folder, notebook)
+        missing += [
+            f"{folder / notebook}.md: {part}" for part in COMMENTARY_PARTS if part not in found
+        ]
+    return missing
+
+
+def commentary_markdown(folder: Path, notebook: str, publish: bool) -> str:
+    """The section's commentary as the page shows it; a visible placeholder for a missing part
+    (analysts' edition only: publishing refuses an edition with one missing)."""
+    found = read_commentary(folder, notebook)
+    blocks = []
+    for part in COMMENTARY_PARTS:
+        if part in found:  # the analyst's Markdown, any markup in it shown as written
+            blocks.append(f"### {part}\n\n{escape(found[part], quote=False)}")
+        elif not publish:
+            blocks.append(
+                f"### {part}\n\n**Commentary to come.** No {part.lower()} has been written "
+                "for this section of the edition yet."
+            )
+    return "## Commentary\n\n" + "\n\n".join(blocks) + "\n"
+
+
+def add_commentary(nb: nbformat.NotebookNode, folder: Path, notebook: str, publish: bool) -> None:
+    """Put the section's commentary where the dashboard has it: after the figures, before the
+    closing "How these figures are made"."""
+    cell = nbformat.v4.new_markdown_cell(commentary_markdown(folder, notebook, publish))
+    closing = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "markdown" and c.source.lstrip().startswith(HOW_MADE_MARK)
+    ]
+    nb.cells.insert(closing[-1] if closing else len(nb.cells), cell)
+
+
 def render_page(executed: Path, target: Path, facts: EditionFacts) -> str:
     """Render an executed notebook as the reader's page (code hidden); returns its section."""
     from nbconvert import HTMLExporter  # the batch's floor only: kernels never render
 
     nb = nbformat.read(executed, as_version=4)
     leave_out_interactive_maps(nb)
+    if facts.commentary is not None and executed.stem not in WITHOUT_COMMENTARY:
+        add_commentary(nb, facts.commentary, executed.stem, facts.publish)
     section = section_name(nb, executed.stem)
     nb.metadata["title"] = page_title(section, facts)
     exporter = HTMLExporter(

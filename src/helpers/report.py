@@ -142,14 +142,18 @@ _NUMBER_TEXT = re.compile(r"^-?[\d,]+(\.\d+)?%?$")
 
 
 def _reads_as_numbers(series: pd.Series) -> bool:
-    """Text that is all numbers, percentages, marks or blanks: aligned as numbers."""
+    """A column of numbers, numbers as text (percentages), marks or blanks: aligned as numbers.
+
+    The outcomes table holds counts and, in its last rows, percentages as text: numbers too.
+    """
     if series.dtype != object:
         return False
     texts = [v for v in series if isinstance(v, str) and v and not is_suppressed(v)]
+    numbers = [v for v in series if isinstance(v, int | float) and not isinstance(v, bool)]
     return (
-        bool(texts)
+        bool(texts or numbers)
         and all(_NUMBER_TEXT.match(v) for v in texts)
-        and all(isinstance(v, str) for v in series)
+        and all(isinstance(v, str) or v in numbers for v in series)
     )
 
 
