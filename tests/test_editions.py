@@ -103,10 +103,10 @@ def test_october_reconciliation_disagrees_exactly_at_the_printed_contradictions(
     rec = table(october, "reconciliation")
     disagree = set(rec.loc[rec["status"] == "disagrees", "figure"])
     assert disagree == {
-        "Health: %",  # 87/1887 = 4.6%, printed 4.7
-        "% non-LA",  # 471/1887 = 25.0%, printed 24.9
-        "Action Plan completed NFA: Total (YTD)",  # the months add to 728, printed 730
-        "Commentary: share held by the LA 'around 74%'",  # 1416/1887 = 75.0%
+        "Health, share of CAFs open (%)",  # 87/1887 = 4.6%, printed 4.7
+        "Held outside the local authority, share (%)",  # 471/1887 = 25.0%, printed 24.9
+        "Action Plan completed NFA, year to date",  # the months add to 728, printed 730
+        "Commentary: share held by the local authority, 'around 74%' (%)",  # 1416/1887 = 75.0%
     }
     assert (rec["status"] != "disagrees").sum() == len(rec) - 4
     rag = rec[rec["figure"] == "RAG status"]

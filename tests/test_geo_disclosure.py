@@ -175,7 +175,8 @@ def test_words_print_the_mark_and_never_a_hidden_count(published, plain):
     )
     assert f"{MARK} with no home LSOA recorded" in words
     assert f"{MARK} with a home LSOA outside Coventry" in words
-    assert "unmatched_by_reason.csv" in words and "E0" not in words
+    assert "data-quality table of episodes not on the map" in words and "E0" not in words
+    assert ".csv" not in words  # the reader's words: no file names
     hidden = replace(
         plain.concentration,
         episodes_decile_1=MARK,

@@ -103,6 +103,9 @@ def test_the_reconciliation_hides_what_the_reports_hide(published):
     assert len(suppressed) > 0
     assert (suppressed["recomputed"] == MARK).all()
     assert set(rows.loc[rows["recomputed"] == MARK, "status"]) == {"suppressed"}
+    # The printed value of a hidden figure would give it away (issue 13, part 7): hidden too.
+    assert (suppressed["published"] == MARK).all()
+    assert suppressed["note"].str.contains("hidden in the published edition").all()
 
 
 def test_published_data_quality_gives_counts_not_rows(tmp_path):

@@ -36,11 +36,16 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import papermill
-from nbconvert import HTMLExporter
 from tqdm import tqdm
 
 from helpers import __version__
 from helpers.config import PROJECT_ROOT
+from helpers.edition_pages import (
+    EditionFacts,
+    commentary_folder,
+    missing_commentary,
+    write_edition,
+)
 from helpers.extract import (
     Extract,
     ExtractError,
@@ -51,7 +56,7 @@ from helpers.extract import (
 )
 from helpers.extract_checks import last_activity_date
 from helpers.kernels import BatchKernelManager, allow_kernels, stop_all_kernels
-from helpers.outputs import warnings_path
+from helpers.outputs import warnings_path, write_csv
 from helpers.period import ReportPeriod
 from helpers.preflight import (
     RefusedError,
@@ -74,7 +79,7 @@ from helpers.runguard import (
     signals_deferred,
     stop_on_signals,
 )
-from helpers.runlog import LOG_NAME, NotebookRun, RunLog, capture_warnings, running
+from helpers.runlog import LOG_NAME, NotebookRun, RunLog, capture_warnings, code_version, running
 
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_OUTPUT_DIR = PROJECT_ROOT / "reports"
@@ -158,14 +163,6 @@ def data_source(extract: Extract) -> dict:
     }
 
 
-def render_html(executed: Path, target: Path) -> None:
-    exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-    )
-    body, _ = exporter.from_filename(str(executed))
-    target.write_text(body, encoding="utf-8")
-
-
 def _validate(
     data: Path, folder: Path, tables: Path, allow_invalid: bool, publish: bool = False
 ) -> tuple[dict, list[str], tuple[dt.date, str], dt.date | None]:
@@ -173,12 +170,10 @@ def _validate(
     save_validated(extract, folder)
     if allow_invalid:  # what was left out, and counts that reconcile
         if not publish:  # row by row, with values: for the analyst, never for publication
-            extract.excluded.to_csv(tables / "data_quality.csv", index=False, lineterminator="\n")
-        extract.row_counts.to_csv(
-            tables / "data_quality_counts.csv", index=False, lineterminator="\n"
-        )
+            write_csv(extract.excluded, tables / "data_quality.csv")
+        write_csv(extract.row_counts, tables / "data_quality_counts.csv")
     if len(extract.notes) and not publish:  # valid rows worth a look, for the analyst only
-        extract.notes.to_csv(tables / "data_quality_notes.csv", index=False, lineterminator="\n")
+        write_csv(extract.notes, tables / "data_quality_notes.csv")
     last_activity = last_activity_date(extract.episodes, extract.refusals)
     return (
         data_source(extract),
@@ -242,7 +237,6 @@ def _run_notebook(
         nb = nbformat.read(executed, as_version=4)
         nb.metadata["earlyhelp"] = {"data_source": data_source, "parameters": parameters}
         nbformat.write(nb, executed)
-        render_html(executed, staging / "html" / f"{name}.html")
     except papermill.PapermillExecutionError as error:
         message = f"cell {error.exec_count}: {error.ename}: {error.evalue}"
         return Outcome(name, False, _seconds(started), message, parameters=parameters)
@@ -308,6 +302,7 @@ def run_batch(
     partial_month: bool = False,
     command: str | None = None,
     source: str = "the plan",
+    commentary: str | Path | None = None,
 ) -> Path:
     """Run ``plan`` (notebook -> parameters) and publish ``<output_dir>/<period>``.
 
@@ -319,6 +314,7 @@ def run_batch(
     """
     if publish:
         period = f"{period}{PUBLISHED_SUFFIX}"
+        _refuse_missing_commentary(commentary, plan)
     data = resolve_data_dir(data_dir).resolve()
     if not data.exists():
         raise FileNotFoundError(f"{data}: no such extract (a folder of CSVs or an .xlsx file)")
@@ -433,6 +429,19 @@ def _run_locked(
                 + "\n".join(f"  - {w}" for w in log.warnings)
                 + f"\nThe run, with its log: {kept}"
             )
+        write_edition(  # the pages (html/) and the front page, with the edition's header
+            staging,
+            EditionFacts(
+                title=title or "Early Help performance report",
+                period=period.removesuffix(PUBLISHED_SUFFIX),
+                produced=log.started,
+                data_source=log.data_source,
+                code_version=code_version(),
+                publish=publish,
+                warnings=log.warnings,
+                commentary=Path(commentary) if commentary else None,
+            ),
+        )
         log.result = f"written to {final}"
         log.write(staging)
         with signals_deferred():  # a stop now would leave the period without its report
@@ -444,6 +453,19 @@ def _run_locked(
             shutil.rmtree(staging, ignore_errors=True)
     _print_summary(final, log.title, outcomes, log.warnings, log.partial_month)
     return final
+
+
+def _refuse_missing_commentary(commentary: str | Path | None, plan: dict[str, dict]) -> None:
+    """A published edition carries its analyst's commentary: refuse one with a part missing."""
+    if commentary is None:  # a --month run: no edition, no commentary
+        return
+    missing = missing_commentary(Path(commentary), list(plan))
+    if missing:
+        raise RefusedError(
+            "--publish: this edition's commentary is missing, so it cannot be published. "
+            "Write each part (a '## ' heading and its text) in:\n"
+            + "\n".join(f"  - {item}" for item in missing)
+        )
 
 
 def _keep_failed(staging: Path, kept: Path, log: RunLog, failed: list[Outcome]) -> Path:
@@ -534,12 +556,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.edition:
             edition = Edition.load(args.edition)
             plan, period, title = edition.notebooks, edition.period, edition.name
-            source = args.edition
+            source, commentary = args.edition, commentary_folder(args.edition)
         else:
             report_period = ReportPeriod.of(str(as_month(args.month, "--month")))
             period = report_period.name
             plan, title = monthly_plan(report_period), f"Report month {period}"
-            source = f"--month {period}"
+            source, commentary = f"--month {period}", None
         plan = check_plan(plan, NOTEBOOKS_DIR, source)
         if args.parameter:
             plan = apply_overrides(plan, args.parameter, NOTEBOOKS_DIR)
@@ -558,6 +580,7 @@ def main(argv: list[str] | None = None) -> int:
             partial_month=args.partial_month,
             command=f"python -m helpers.batch {shlex.join(arguments)}",
             source=source,
+            commentary=commentary,
         )
     except (ExtractError, RefusedError, FileNotFoundError, AlreadyRunning) as error:
         # what to fix in the input, or a run of the same report already under way

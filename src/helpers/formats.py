@@ -7,6 +7,8 @@ disclosure control hid never reaches a number format.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -79,3 +81,31 @@ def round_half_up(value: float, decimals: int) -> float:
     if value >= 0:
         return int(value * scale + 0.5 + 1e-9) / scale
     return -int(-value * scale + 0.5 + 1e-9) / scale
+
+
+#: The extract's files as readers know them (a page never names a file).
+FILE_WORDS = {
+    "caf_episodes": "CAF episodes",
+    "caf_refusals": "CAF refusals",
+    "families": "Strengthening Families list",
+    "budget": "budget",
+}
+_READER_WORDS = (
+    (re.compile(r"tables/data_quality\.csv"), "the data-quality table"),
+    (re.compile(r"tables/data_quality_notes\.csv"), "the data-quality notes"),
+    (re.compile(r"--allow-invalid"), "leaving invalid rows out"),
+    (re.compile(r"--strict"), "strict mode"),
+    (re.compile(r"--publish"), "publishing"),
+    (re.compile(r"\b(\w+)\.(?:csv|xlsx)\b"), lambda m: f"the {FILE_WORDS.get(m[1], m[1])} file"),
+    (re.compile(r"(?<=[A-Za-z0-9])_(?=[A-Za-z0-9])"), " "),
+)
+
+
+def reader_words(text: str) -> str:
+    """A message written for analysts (file, option and column names) in a reader's words.
+
+    The run log and the console keep the analyst's wording; a page shows this one.
+    """
+    for pattern, words in _READER_WORDS:
+        text = pattern.sub(words, text)
+    return text

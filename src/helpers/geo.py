@@ -219,8 +219,8 @@ def unmatched_in_words(unmatched: pd.DataFrame, area_name: str, total: object = 
     edition: the episodes are "listed below") or, in a published report, the count table of
     :func:`unmatched_by_reason`, whose counts may be the suppression mark; then ``total`` (the
     number of unmatched episodes, or the mark) is required, the sentence names the count
-    table (``unmatched_by_reason.csv``) and says the episodes themselves are listed only
-    in the unpublished edition. A reason with no episode is left out; a hidden one never is.
+    table (``unmatched_by_reason.csv``, in words) and says the episodes themselves are listed
+    only in the unpublished edition. A reason with no episode is left out; a hidden one never is.
     """
     by_reason = "episodes" in unmatched.columns
     if by_reason and total is None:
@@ -248,14 +248,14 @@ def unmatched_in_words(unmatched: pd.DataFrame, area_name: str, total: object = 
     if by_reason:
         return (
             f"{number(total)} open episodes are not on the map{listed}. They are counted in "
-            "the total above and, by reason, below and in the data quality table "
-            "(`unmatched_by_reason.csv`). The episodes themselves are listed only in "
-            "the unpublished edition, for correction in the case system."
+            "the total above and, by reason, below and in the data-quality table of episodes "
+            "not on the map. The episodes themselves are listed only in the unpublished "
+            "edition, for correction in the case system."
         )
     return (
         f"{number(total)} open episodes are not on the map{listed}. They are counted in "
-        "the total above, listed below and written to the data quality table "
-        "(`data_quality_lsoa.csv`) for correction in the case system."
+        "the total above, listed below and written to the data-quality table of episodes not "
+        "on the map, for correction in the case system."
     )
 
 

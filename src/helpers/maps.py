@@ -13,6 +13,7 @@ before.
 
 from __future__ import annotations
 
+import html
 import math
 import warnings
 from dataclasses import dataclass
@@ -554,6 +555,11 @@ def explore_map(gdf: gpd.GeoDataFrame, scheme: str = "NaturalBreaks", k: int = 5
     :func:`episodes_map`), with the hidden ones in a class of their own.
     """
     columns = [c for c in ("lsoa11cd", "lsoa11nm", "episodes", "imd_decile") if c in gdf]
+    # Folium's tooltips put each value into the page as HTML: text columns are escaped first.
+    gdf = gdf.copy()
+    for column in ("lsoa11cd", "lsoa11nm"):
+        if column in gdf:
+            gdf[column] = gdf[column].map(lambda v: v if pd.isna(v) else html.escape(str(v)))
     hidden = hidden_lsoas(gdf)
     if not hidden.any():
         return gdf[[*columns, "geometry"]].explore(

@@ -5,14 +5,17 @@ Floor 4. ``maps`` draws in this style; number and month formats come from ``form
 
 from __future__ import annotations
 
+import html
+import io
 import math
+import weakref
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from helpers.disclosure import is_suppressed, policy, suppression_note
 from helpers.formats import month_label, number, percent
@@ -31,11 +34,19 @@ WARNING_COLOUR = "#C00000"
 LEGEND_EDGE_COLOUR = "#999999"
 
 
+#: Charts are drawn at print resolution and shown at screen size: legible on paper (issue 13).
+PRINT_DPI = 150
+SCREEN_DPI = 100
+#: Each chart's alternative text, set by the function that drew it from its figures.
+ALT_TEXT: weakref.WeakKeyDictionary[Figure, str] = weakref.WeakKeyDictionary()
+
+
 def use_house_style() -> None:
+    _show_charts_at_print_resolution()
     mpl.rcParams.update(
         {
-            "figure.dpi": 100,
-            "savefig.dpi": 100,
+            "figure.dpi": SCREEN_DPI,
+            "savefig.dpi": PRINT_DPI,
             "figure.figsize": (9, 4.8),
             "font.size": 10,
             "axes.titlesize": 12,
@@ -57,8 +68,80 @@ def use_house_style() -> None:
 SUPPRESSED_COLOUR = "#d9d9d9"
 SUPPRESSED_HATCH = "////"
 #: The source footer under every chart and map.
-FOOTER_FONT_PT = 7.5
+FOOTER_FONT_PT = 9
 FOOTER_COLOUR = "#555555"
+
+
+def _said(value: object, words=number) -> str:
+    """A figure as alt text says it: the mark where it is hidden, never the hidden value."""
+    if is_suppressed(value):
+        return str(value)
+    if value is None or pd.isna(value):
+        return "none"
+    return words(value)
+
+
+def describe(fig: Figure) -> str:
+    """Alternative text for a chart or map: what its drawer said, else what the axes hold.
+
+    The chart functions here say it from their figures (:data:`ALT_TEXT`); a chart drawn in a
+    notebook or a map is described from its titles, axis labels and legend.
+    """
+    if fig in ALT_TEXT:
+        return ALT_TEXT[fig]
+    parts = []
+    for ax in fig.axes:
+        title = ax.get_title("left") or ax.get_title()
+        legend = ax.get_legend()
+        entries = [t.get_text() for t in legend.get_texts()] if legend else []
+        bars = [(c.get_label(), c.datavalues) for c in ax.containers if hasattr(c, "datavalues")]
+        horizontal = bool(ax.containers) and getattr(ax.containers[0], "orientation", "") == (
+            "horizontal"
+        )
+        ticks = [
+            t.get_text() for t in (ax.get_yticklabels() if horizontal else ax.get_xticklabels())
+        ]
+        said = []
+        for label, values in bars:
+            names = ticks[::-1] if horizontal and len(ticks) == len(values) else ticks
+            pairs = ", ".join(f"{n} {whole(v)}" for n, v in zip(names, values, strict=False) if n)
+            said.append(f"{label}: {pairs}" if label and not label.startswith("_") else pairs)
+        text = title
+        if said:
+            text += ". " + "; ".join(said)
+        elif entries:
+            text += ". Legend: " + ", ".join(entries)
+        if text:
+            parts.append(text)
+    kind = "Chart" if any(ax.containers or ax.get_lines() for ax in fig.axes) else "Map"
+    return f"{kind}: " + ". ".join(parts) + "."
+
+
+def whole(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _png_with_alt(fig: Figure) -> tuple[bytes, dict]:
+    """A chart as the page shows it: PNG at print resolution, screen width, alternative text."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=PRINT_DPI, bbox_inches="tight", facecolor="white")
+    data = buffer.getvalue()
+    width = int.from_bytes(data[16:20], "big")  # the PNG header's width, in pixels
+    return data, {"alt": describe(fig), "width": round(width * SCREEN_DPI / PRINT_DPI)}
+
+
+def _show_charts_at_print_resolution() -> None:
+    """In a kernel, show every figure through :func:`_png_with_alt` (nothing elsewhere)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: no display
+        return
+    shell = get_ipython()
+    if shell is not None:
+        # Load the kernel's backend now: on loading, the inline backend registers its own PNG
+        # formatter, which would otherwise replace this one at the first chart.
+        plt.switch_backend(mpl.get_backend())
+        shell.display_formatter.formatters["image/png"].for_type(Figure, _png_with_alt)
 
 
 def shown_values(values) -> pd.Series:
@@ -144,6 +227,14 @@ def category_bar_chart(
     ax.grid(axis="x", visible=True)
     largest = lengths.max() if lengths.notna().any() else 0
     ax.set_xlim(0, largest * 1.22 if largest > 0 else 1)
+    ALT_TEXT[fig] = (
+        f"Bar chart: {title}. "
+        + ", ".join(
+            f"{name} {_said(count)}"
+            for name, count in zip(table[category], table[value], strict=True)
+        )
+        + "."
+    )
     return finish(fig, source)
 
 
@@ -174,7 +265,7 @@ def opened_closed_chart(table: pd.DataFrame, title: str, source: str) -> Figure:
                     textcoords="offset points",
                     ha="center",
                     va="bottom",
-                    fontsize=7,
+                    fontsize=9,
                     rotation=90,
                 )
     ax.set_xticks(list(positions), [month_label(m) for m in table["month"]], rotation=45)
@@ -182,6 +273,13 @@ def opened_closed_chart(table: pd.DataFrame, title: str, source: str) -> Figure:
     whole_counts(ax)
     ax.set_title(title)
     ax.legend(loc="upper left", ncols=2)
+    months = [month_label(m) for m in table["month"]]
+    ALT_TEXT[fig] = f"Bar chart: {title}. " + " ".join(
+        f"{name}: "
+        + ", ".join(f"{m} {_said(v)}" for m, v in zip(months, table[column], strict=True))
+        + "."
+        for column, name in (("opened", "Opened"), ("closed", "Closed"))
+    )
     return finish(fig, source)
 
 
@@ -227,24 +325,37 @@ def outcomes_chart(
         marker="o",
         label="% action plan completed (right axis)",
     )
-    if target is not None:
-        share.axhline(target, color=TARGET_COLOUR, linestyle="--", linewidth=1)
-        share.annotate(
-            f"target {target:g}%",
-            (len(labels) - 1, target),
-            xytext=(0, 4),
-            textcoords="offset points",
-            ha="right",
-            fontsize=8,
+    if target is not None:  # a share: drawn on, and named for, the right-hand axis
+        share.axhline(
+            target,
+            color=TARGET_COLOUR,
+            linestyle="--",
+            linewidth=1,
+            label=f"target {target:g}% (right axis)",
         )
     share.set_ylim(0, 100)
-    share.set_ylabel("% action plan completed, NFA")
+    share.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    share.set_ylabel("% action plan completed, NFA (right axis)")
     share.grid(False)
     share.spines["right"].set_visible(True)
     handles = ax.get_legend_handles_labels()[0] + share.get_legend_handles_labels()[0]
     names = ax.get_legend_handles_labels()[1] + share.get_legend_handles_labels()[1]
-    ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=3, fontsize=8)
+    ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=3, fontsize=9)
     ax.set_title(title)
+    series = "; ".join(
+        f"{reason}: "
+        + ", ".join(f"{m} {_said(v)}" for m, v in zip(labels, wide[reason], strict=True))
+        for reason in wide.columns
+    )
+    rates_said = ", ".join(
+        f"{m} {_said(v, percent)}"
+        for m, v in zip(labels, rates["pct_action_plan_completed_nfa"], strict=True)
+    )
+    target_said = f"; target {target:g}%" if target is not None else ""
+    ALT_TEXT[fig] = (
+        f"Stacked bar chart: {title}. CAFs closed by reason, by month: {series}. Line on the "
+        f"right-hand axis, share with the action plan completed: {rates_said}{target_said}."
+    )
     return finish(fig, source)
 
 
@@ -252,6 +363,8 @@ def rag_badge_html(
     key: str, title: str, status: str, trend_arrow: str, trend_words: str, measure: str, value: str
 ) -> str:
     """A RAG status box for the rendered report, in the published colours."""
+    # The indicator's words come from the config: shown as written, never as markup.
+    key, title, measure, value = (html.escape(str(v)) for v in (key, title, measure, value))
     colour = rag_colour(status)
     text = "#000000" if status == "Amber" else "#FFFFFF"  # contrast on the status colour
     return (
@@ -263,24 +376,29 @@ def rag_badge_html(
     )
 
 
+def indicator_badge(ind: Indicator, value: object, previous: object) -> dict[str, str]:
+    """What an indicator's RAG box says (either figure may be hidden): the words of
+    :func:`rag_badge_html`, also what the edition's front page repeats as its headline."""
+    if is_suppressed(value):
+        status, arrow, words, shown = NOT_PUBLISHED, "–", "not published", str(value)
+    elif value is None or math.isnan(float(value)):
+        status, arrow, words, shown = NO_VALUE, "–", "nothing to compare", "no data"
+    else:
+        earlier = float("nan") if is_suppressed(previous) else float(previous)
+        direction = trend(float(value), earlier, ind)
+        status, arrow, words = rag_status(float(value), ind), direction.arrow, direction.words
+        shown = percent(value)
+    return {
+        "key": ind.key,
+        "title": ind.title,
+        "status": status,
+        "trend_arrow": arrow,
+        "trend_words": words,
+        "measure": ind.measure,
+        "value": shown,
+    }
+
+
 def indicator_badge_html(ind: Indicator, value: object, previous: object) -> str:
     """The RAG box for an indicator's percentage against last month's (either may be hidden)."""
-    if is_suppressed(value):
-        return rag_badge_html(
-            ind.key, ind.title, NOT_PUBLISHED, "–", "not published", ind.measure, value
-        )
-    if value is None or math.isnan(float(value)):
-        return rag_badge_html(
-            ind.key, ind.title, NO_VALUE, "–", "nothing to compare", ind.measure, "no data"
-        )
-    earlier = float("nan") if is_suppressed(previous) else float(previous)
-    direction = trend(float(value), earlier, ind)
-    return rag_badge_html(
-        ind.key,
-        ind.title,
-        rag_status(float(value), ind),
-        direction.arrow,
-        direction.words,
-        ind.measure,
-        percent(value),
-    )
+    return rag_badge_html(**indicator_badge(ind, value, previous))

@@ -26,11 +26,23 @@ from helpers.figures import (
     outcomes_figures,
     time_open_figures,
 )
-from helpers.formats import round_half_up
+from helpers.formats import long_date, month_label, number, round_half_up
 from helpers.printed_figures import printed_figures
 from helpers.rag import indicator, rag_status
 
 DOCUMENTS = ("dashboard_2015_10", "strengthening_families_phase_2", "cff_report_2016_03")
+#: Each document as its readers know it (the edition files name them by the keys above).
+DOCUMENT_NAMES = {
+    "dashboard_2015_10": "Improvement Board performance dashboard, October 2015",
+    "strengthening_families_phase_2": "Strengthening Families phase 2 update, October 2015",
+    "cff_report_2016_03": "Cabinet Member report on Children and Families First, March 2016",
+}
+#: The benchmark's figures, in words (keys as in the figures file and the benchmark table).
+BENCHMARK_FIGURES = {
+    "cafs_ended": "CAFs ended",
+    "pct_action_plan_completed_nfa": "action plan completed, no further action (%)",
+    "pct_referral_to_social_care": "referral to social care (%)",
+}
 
 
 @dataclass
@@ -82,17 +94,29 @@ def _dashboard(extract: Extract, cats: Categories, publish: bool) -> Iterable[_R
     )
     table = figures.open_table.set_index("lead_agency")
     for agency, (count, share) in a11["rows"].items():
-        yield _Row(section, f"{agency}: count", count, _count(table.at[agency, "episodes"]))
-        yield _Row(section, f"{agency}: %", share, _share(table.at[agency, "pct"]))
-    yield _Row(section, "Total: count", a11["total"][0], _count(figures.total))
+        yield _Row(section, f"{agency}, CAFs open", count, _count(table.at[agency, "episodes"]))
+        yield _Row(
+            section, f"{agency}, share of CAFs open (%)", share, _share(table.at[agency, "pct"])
+        )
+    yield _Row(section, "All lead agencies, CAFs open", a11["total"][0], _count(figures.total))
     held = figures.held.set_index("held_by")
     non_la = held.loc["Outside the local authority"]
-    yield _Row(section, "Number non-LA", a11["non_la"][0], _count(non_la["episodes"]))
-    yield _Row(section, "% non-LA", a11["non_la"][1], _share(non_la["pct"]))
+    yield _Row(
+        section,
+        "Held outside the local authority, CAFs open",
+        a11["non_la"][0],
+        _count(non_la["episodes"]),
+    )
+    yield _Row(
+        section,
+        "Held outside the local authority, share (%)",
+        a11["non_la"][1],
+        _share(non_la["pct"]),
+    )
     la_share = _share(held.at["Local authority", "pct"])
     yield _Row(
         section,
-        "Commentary: share held by the LA 'around 74%'",
+        "Commentary: share held by the local authority, 'around 74%' (%)",
         a11["commentary_claims"]["la_share_pct_around"],
         la_share,
         decimals=0,
@@ -100,7 +124,7 @@ def _dashboard(extract: Extract, cats: Categories, publish: bool) -> Iterable[_R
     )
     yield _Row(
         section,
-        "Commentary: Health share the previous month '6%'",
+        "Commentary: Health's share the month before, '6%' (%)",
         a11["commentary_claims"]["health_share_previous_month_pct"],
         None,
         note="the previous month's counts were not printed",
@@ -111,7 +135,7 @@ def _dashboard(extract: Extract, cats: Categories, publish: bool) -> Iterable[_R
     for day in refusal_days:
         yield _Row(
             "1.1 CAF refusals",
-            f"Refusals year to date to {day.date().isoformat()}",
+            f"Refusals, year to date to {long_date(day)}",
             doc["refusals"][f"{REFUSALS_KEY}{day.date().isoformat()}"],
             _count(refusals.loc[day]),
         )
@@ -136,19 +160,31 @@ def _outcomes(extract: Extract, cats: Categories, doc: dict, publish: bool) -> I
     a12 = doc["indicator_1_2_outcomes"]
     months = pd.PeriodIndex([pd.Period(str(m), freq="M") for m in a12["months"]])
     section = "1.2 CAF outcomes (rolling 13 months)"
+    year_to_date = "year to date"
     figures = outcomes_figures(extract.episodes, months[-1], len(months), publish, cats)
     by_month = figures.by_month.set_index(["month", "closure_reason"])["episodes"]
     ytd = figures.ytd.set_index("closure_reason")
     for reason, (monthly, (ytd_count, ytd_pct)) in a12["rows"].items():
         for month, printed in zip(months, monthly, strict=True):
-            label = f"{reason}: {month.strftime('%b-%y')}"
+            label = f"{reason}, {month_label(month)}"
             yield _Row(section, label, printed, _count(by_month.loc[(month, reason)]))
-        yield _Row(section, f"{reason}: Total (YTD)", ytd_count, _count(ytd.at[reason, "episodes"]))
-        yield _Row(section, f"{reason}: % (YTD)", ytd_pct, _share(ytd.at[reason, "pct"]))
+        yield _Row(
+            section, f"{reason}, {year_to_date}", ytd_count, _count(ytd.at[reason, "episodes"])
+        )
+        yield _Row(
+            section,
+            f"{reason}, share of the {year_to_date} (%)",
+            ytd_pct,
+            _share(ytd.at[reason, "pct"]),
+        )
     totals = figures.opened_closed.set_index("month")["closed"]
     for month, printed in zip(months, a12["total"][0], strict=True):
-        yield _Row(section, f"Total: {month.strftime('%b-%y')}", printed, _count(totals.loc[month]))
-    yield _Row(section, "Total: Total (YTD)", a12["total"][1][0], _count(figures.ytd_total))
+        yield _Row(
+            section, f"All reasons, {month_label(month)}", printed, _count(totals.loc[month])
+        )
+    yield _Row(
+        section, f"All reasons, {year_to_date}", a12["total"][1][0], _count(figures.ytd_total)
+    )
     rates = figures.rates.set_index("month")
     ytd_nfa = _share(ytd.at[cats.action_plan_completed_reason, "pct"])
     ytd_ref = _share(ytd.at[cats.referral_to_social_care_reason, "pct"])
@@ -156,19 +192,19 @@ def _outcomes(extract: Extract, cats: Categories, doc: dict, publish: bool) -> I
         ("pct_action_plan_completed_nfa", a12["pct_action_plan_completed_nfa"], ytd_nfa),
         ("pct_referral_to_social_care", a12["pct_referral_to_social_care"], ytd_ref),
     ):
-        name = "% Action Plan complete NFA" if "nfa" in column else "% Referral to Social Care"
+        name = "Share with " + BENCHMARK_FIGURES[column].removesuffix(" (%)")
         for month, printed in zip(months, printed_row[:-1], strict=True):
             yield _Row(
                 section,
-                f"{name}: {month.strftime('%b-%y')}",
+                f"{name}, {month_label(month)} (%)",
                 printed,
                 _share(rates.at[month, column]),
             )
-        yield _Row(section, f"{name}: YTD", printed_row[-1], ytd_value)
+        yield _Row(section, f"{name}, {year_to_date} (%)", printed_row[-1], ytd_value)
     ind = indicator("1.2")
     yield _Row(
         section,
-        "Target % action plan completed",
+        "Target: action plan completed, no further action (%)",
         a12["target_pct_action_plan_completed_nfa"],
         ind.target,
     )
@@ -177,12 +213,10 @@ def _outcomes(extract: Extract, cats: Categories, doc: dict, publish: bool) -> I
     bench = figures.benchmark.set_index("financial_year")
     for label, printed in doc["benchmarking"].items():
         fy = "20" + label.split()[-1]  # "Coventry 14/15" -> "2014/15"
-        for key, column in (
-            ("cafs_ended", "cafs_ended"),
-            ("pct_action_plan_completed_nfa", "pct_action_plan_completed_nfa"),
-            ("pct_referral_to_social_care", "pct_referral_to_social_care"),
-        ):
-            yield _Row("1.2 Benchmarking", f"{label}: {key}", printed[key], bench.at[fy, column])
+        for column, name in BENCHMARK_FIGURES.items():
+            value = bench.at[fy, column]
+            value = _count(value) if column == "cafs_ended" else _share(value)
+            yield _Row("1.2 Benchmarking", f"{label}, {name}", printed[column], value)
 
 
 def _strengthening_families(extract: Extract, cats: Categories, publish: bool) -> Iterable[_Row]:
@@ -224,7 +258,7 @@ def _strengthening_families(extract: Extract, cats: Categories, publish: bool) -
     )
     yield _Row(
         section,
-        "Phase 2 early families as % of 3,130",
+        "Phase 2 families attached early, share of 3,130 (%)",
         doc["phase_2_early_families"]["pct"],
         rows.iloc[1]
         if is_suppressed(rows.iloc[1])
@@ -275,9 +309,13 @@ def _cff_report(extract: Extract, cats: Categories, publish: bool) -> Iterable[_
     bands = figures.bands.set_index("band")
     yield _Row(section, "Episodes open", doc["open_episodes_total"], _count(figures.total))
     for band, (count, share) in doc["time_open_bands"].items():
-        yield _Row(section, f"{band}: episodes", count, _count(bands.at[band, "episodes"]))
+        yield _Row(section, f"{band}, episodes", count, _count(bands.at[band, "episodes"]))
         yield _Row(
-            section, f"{band}: % case load", share, _share(bands.at[band, "pct"]), decimals=0
+            section,
+            f"{band}, share of the caseload (%)",
+            share,
+            _share(bands.at[band, "pct"]),
+            decimals=0,
         )
     budget = tables.budget_table(extract.budget).set_index("line")
     for line, (spend, income, net) in doc["budget_2015_16_forecast_q3"].items():
@@ -290,7 +328,7 @@ def _cff_report(extract: Extract, cats: Categories, publish: bool) -> Iterable[_
         for name, printed in (("spend", spend), ("income", income), ("net", net)):
             yield _Row(
                 "Budget 2015/16 forecast, quarter 3",
-                f"{line}: {name} (£)",
+                f"{line}, {name} (£)",
                 printed,
                 None if values is None else int(values[name]),
                 note="" if values is not None else "the extract's budget has no line of this name",
@@ -320,20 +358,146 @@ def reconciliation_table(
     for document in documents:
         for row in builders[document](extract, cats, publish):
             status = _status(row)
+            unit = _unit(row)
+            published = row.published
+            note = row.note
+            if status == "suppressed":  # the printed figure would give away the hidden one
+                published, note = row.recomputed, _join(note, "hidden in the published edition")
+            elif status == "not comparable":
+                note = note or "the extract cannot give this figure"
             rows.append(
                 {
-                    "document": document,
+                    "document": DOCUMENT_NAMES[document],
                     "section": row.section,
                     "figure": row.figure,
-                    "published": row.published,
-                    "recomputed": row.recomputed,
+                    "unit": unit,
+                    "published": _plain(published, unit),
+                    "recomputed": _plain(row.recomputed, unit, recomputed=True),
                     "status": status,
                     "agrees": {"agrees": True, "disagrees": False}.get(status),
-                    "note": row.note,
+                    "note": note,
                 }
             )
-    table = pd.DataFrame(rows)
-    for column in ("published", "recomputed"):  # as written: 4.7, 975, Amber; blank if none
-        table[column] = table[column].map(lambda value: "" if value is None else str(value))
+    table = pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
     table["agrees"] = table["agrees"].astype("boolean")
     return table
+
+
+RECONCILIATION_COLUMNS = [
+    "document",
+    "section",
+    "figure",
+    "unit",
+    "published",
+    "recomputed",
+    "status",
+    "agrees",
+    "note",
+]
+
+
+def _join(first: str, second: str) -> str:
+    return f"{first}; {second}" if first else second
+
+
+def _unit(row: _Row) -> str:
+    """What kind of figure a row holds, from its printed value and its name."""
+    if isinstance(row.published, str):
+        return "text"
+    if row.figure.endswith("(£)"):
+        return "money"
+    if row.figure.endswith("(%)"):
+        return "percent"
+    return "count"
+
+
+def _plain(value: object, unit: str, recomputed: bool = False) -> str:
+    """A value for the CSV: counts and money as integers, a printed percentage as printed and a
+    recomputed one to one decimal; blank when there is none (the status and note say why).
+
+    Counts can arrive as floats where a frame held a gap, so they are made whole here.
+    """
+    if value is None or is_suppressed(value) or isinstance(value, str):
+        return "" if value is None else str(value)
+    number_ = float(value)
+    if math.isnan(number_):
+        return ""
+    if unit in ("count", "money"):
+        return str(int(round(number_)))
+    return f"{number_:.1f}" if recomputed else str(value)
+
+
+def for_reading(table: pd.DataFrame) -> pd.DataFrame:
+    """The reconciliation as a reader reads it: counts with separators, money in pounds,
+    percentages with a % sign (recomputed ones to one decimal), and headings in words."""
+
+    def shown(value: str, unit: str, recomputed: bool) -> str:
+        if value == "" or is_suppressed(value) or unit == "text":
+            return value
+        if unit == "count":
+            return number(int(value))
+        if unit == "money":
+            amount = int(value)
+            return f"-£{-amount:,}" if amount < 0 else f"£{amount:,}"
+        return f"{float(value):.1f}%" if recomputed else f"{value}%"
+
+    out = pd.DataFrame(
+        {
+            "Document": table["document"],
+            "Section": table["section"],
+            "Figure": table["figure"].str.removesuffix(" (%)").str.removesuffix(" (£)"),
+            "Printed": [
+                shown(v, u, False) for v, u in zip(table["published"], table["unit"], strict=True)
+            ],
+            "Recomputed": [
+                shown(v, u, True) for v, u in zip(table["recomputed"], table["unit"], strict=True)
+            ],
+            "Result": table["status"].str.capitalize(),
+            "Note": table["note"],
+        }
+    )
+    return out
+
+
+def summary_in_words(table: pd.DataFrame) -> str:
+    """The reconciliation in a sentence or two: how many figures agree, and which do not."""
+    counts = table["status"].value_counts()
+    total, agree = len(table), int(counts.get("agrees", 0))
+    parts = [f"{counts.get('disagrees', 0):,} disagree"]
+    if counts.get("not comparable", 0):
+        parts.append(f"{counts['not comparable']:,} cannot be compared with a case-level extract")
+    if counts.get("not computable", 0):
+        parts.append(f"{counts['not computable']:,} have nothing to compute them from")
+    if counts.get("suppressed", 0):
+        parts.append(f"{counts['suppressed']:,} are hidden in this published edition")
+    if agree == total:
+        return f"Every one of the {total:,} printed figures agrees with the recomputed figure."
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+    return f"Of {total:,} printed figures, {agree:,} agree with the recomputed figure; {listed}."
+
+
+def printed_differences(
+    extract: Extract, key: str, when: object, publish: bool = False
+) -> list[str]:
+    """Footnotes for indicator ``key`` (``"1.1"`` or ``"1.2"``): each figure the October 2015
+    dashboard printed for it that its own counts do not give (4.7% for 4.6%, 730 for 728).
+
+    Only when the page shows the dashboard's own date (``when``: the snapshot date for 1.1, the
+    last month for 1.2); a page for another month is not about the printed figures.
+    """
+    doc = printed_figures()["dashboard_2015_10"]
+    if key == "1.1":
+        printed_when = doc["indicator_1_1_open_by_lead_agency"]["snapshot"]
+        same = pd.Timestamp(when) == pd.Timestamp(printed_when)
+    else:
+        last = doc["indicator_1_2_outcomes"]["months"][-1]
+        same = pd.Period(str(when), freq="M") == pd.Period(str(last), freq="M")
+    if not same:
+        return []
+    table = reconciliation_table(extract, ["dashboard_2015_10"], publish=publish)
+    differs = table[(table["status"] == "disagrees") & table["section"].str.startswith(key)]
+    return [
+        f"{row.Figure}: the dashboard printed {row.Printed}; the counts give {row.Recomputed}"
+        + (f" ({row.Note})." if row.Note else ".")
+        for row in for_reading(differs).itertuples()
+    ]

@@ -7,6 +7,7 @@ number and date formats in ``formats``: this module only turns them into what th
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ from IPython.display import HTML, display
 
 from helpers.disclosure import is_suppressed, suppression_note
 from helpers.extract import Extract
-from helpers.formats import number, percent, table_date, whole_number
+from helpers.formats import number, percent, reader_words, table_date, whole_number
 from helpers.outputs import record_warning
 from helpers.plotting import ACCENT_COLOUR, WARNING_COLOUR
 
@@ -43,6 +44,17 @@ class DataSourceBanner(HTML):
         return self.data, {DATA_RECORD_KEY: self.record}
 
 
+def escape(value: object) -> str:
+    """``value`` as text that a page shows as written, never as markup.
+
+    Every value from the extract or the config that goes into a page's HTML or Markdown passes
+    through here (or through :func:`table_html`, which does the same for every cell, heading and
+    caption): a lead agency recorded as ``<Not Recorded>`` must show, and a budget line holding a
+    ``<script>`` must not run in a reviewer's browser.
+    """
+    return html.escape(str(value), quote=True)
+
+
 def source_line(extract: Extract) -> str:
     """The footer every chart and table carries: which data it came from."""
     if extract.is_synthetic:
@@ -59,8 +71,8 @@ def data_source_banner(extract: Extract, publish: bool = False) -> HTML:
             "No real child is in it."
         )
     else:
-        text = f"Extract: <code>{Path(extract.source).name}</code>"
-    warnings = "".join(f"<li>{w}</li>" for w in extract.warnings)
+        text = f"Extract: <code>{escape(Path(extract.source).name)}</code>"
+    warnings = "".join(f"<li>{escape(reader_words(w))}</li>" for w in extract.warnings)
     extra = f"<ul>{warnings}</ul>" if warnings else ""
     if publish:
         extra += (
@@ -84,7 +96,7 @@ def data_quality_html(extract: Extract, publish: bool = False) -> str:
     if extract.excluded.empty:
         return ""
     counts = table_html(
-        extract.row_counts,
+        _in_words(extract.row_counts),
         "Rows read, used and left out, by file",
         {
             "file": "File",
@@ -96,22 +108,39 @@ def data_quality_html(extract: Extract, publish: bool = False) -> str:
     if publish:
         return (
             f'<div style="border-left:4px solid {WARNING_COLOUR};padding:4px 10px;margin-top:8px">'
-            "<h3>Data quality</h3><p>Rows of the extract that broke its contract were left out "
-            f"of every figure in this report (--allow-invalid).</p>{counts}</div>"
+            "<h3>Data quality</h3><p>Rows of the extract that broke its rules were left out of "
+            f"every figure in this report, as the analyst chose when running it.</p>{counts}</div>"
         )
     shown = extract.excluded.head(DATA_QUALITY_ROWS_SHOWN)
     rest = len(extract.excluded) - len(shown)
-    more = f"<p>... and {rest} more problem(s) in tables/data_quality.csv.</p>" if rest > 0 else ""
+    more = (
+        f"<p>... and {rest} more problem(s), listed in the data-quality table that comes with "
+        "this report.</p>"
+        if rest > 0
+        else ""
+    )
     problems = table_html(
-        shown.astype({"row": "string"}).fillna(""),
+        _in_words(shown.astype({"row": "string"}).fillna("")),
         "Problems in the rows left out",
         {"file": "File", "row": "Row", "column": "Column", "value": "Value", "problem": "Problem"},
     ).data
     return (
         f'<div style="border-left:4px solid {WARNING_COLOUR};padding:4px 10px;margin-top:8px">'
-        "<h3>Data quality</h3><p>These rows of the extract broke its contract and were left out "
-        f"of every figure in this report (--allow-invalid).</p>{counts}{problems}{more}</div>"
+        "<h3>Data quality</h3><p>These rows of the extract broke its rules and were left out of "
+        "every figure in this report, as the analyst chose when running it."
+        f"</p>{counts}{problems}{more}</div>"
     )
+
+
+def _in_words(listing: pd.DataFrame) -> pd.DataFrame:
+    """A data-quality listing with its file and column names in the reader's words."""
+    out = listing.copy()
+    for column in ("file", "column"):
+        if column in out:
+            out[column] = out[column].map(lambda v: reader_words(v) if isinstance(v, str) else v)
+    if "file" in out:  # "the CAF episodes file" reads oddly in a column headed File
+        out["file"] = out["file"].str.removeprefix("the ").str.removesuffix(" file")
+    return out
 
 
 def _format(column: str, series: pd.Series) -> Callable[[object], object] | None:
@@ -134,14 +163,18 @@ _NUMBER_TEXT = re.compile(r"^-?[\d,]+(\.\d+)?%?$")
 
 
 def _reads_as_numbers(series: pd.Series) -> bool:
-    """Text that is all numbers, percentages, marks or blanks: aligned as numbers."""
+    """A column of numbers, numbers as text (percentages), marks or blanks: aligned as numbers.
+
+    The outcomes table holds counts and, in its last rows, percentages as text: numbers too.
+    """
     if series.dtype != object:
         return False
     texts = [v for v in series if isinstance(v, str) and v and not is_suppressed(v)]
+    numbers = [v for v in series if isinstance(v, int | float) and not isinstance(v, bool)]
     return (
-        bool(texts)
+        bool(texts or numbers)
         and all(_NUMBER_TEXT.match(v) for v in texts)
-        and all(isinstance(v, str) for v in series)
+        and all(isinstance(v, str) or v in numbers for v in series)
     )
 
 
@@ -161,12 +194,15 @@ def table_html(
     # that one table's cell styles do not apply to another's.
     key = f"{caption}|{list(table.columns)}|{table.shape}|{table.head(3).astype(str).to_json()}"
     styler = table.style.hide(axis="index").set_uuid(hashlib.sha1(key.encode()).hexdigest()[:10])
+    # Styler writes cell text into the HTML as it is: escape every cell, whatever its formatter
+    # (pandas escapes the value before the formatter sees it).
+    styler = styler.format(escape="html")
     # Alignment is set cell by cell: a table-wide td rule would outrank it.
     number_columns, text_columns = [], []
     for column in table.columns:
         formatter = _format(str(column), table[column])
         if formatter is not None:
-            styler = styler.format(formatter, subset=[column])
+            styler = styler.format(formatter, subset=[column], escape="html")
         is_number = (
             formatter is not None
             or pd.api.types.is_numeric_dtype(table[column])
@@ -176,10 +212,11 @@ def table_html(
     for columns, align in ((number_columns, "right"), (text_columns, "left")):
         if columns:
             styler = styler.set_properties(subset=columns, **{"text-align": align})
-    if labels:
-        styler = styler.relabel_index([labels.get(c, c) for c in table.columns], axis="columns")
+    # Headings and caption are written as given, so they are escaped here.
+    headings = [escape((labels or {}).get(c, c)) for c in table.columns]
+    styler = styler.relabel_index(headings, axis="columns")
     if caption:
-        styler = styler.set_caption(caption)
+        styler = styler.set_caption(escape(caption))
     styler = styler.set_table_styles(
         [
             {"selector": "caption", "props": "caption-side:top;text-align:left;font-weight:bold"},
@@ -204,7 +241,7 @@ def warn(message: str, notebook: str, output_dir: str | Path | None) -> None:
     display(
         HTML(
             f'<div style="border:2px solid {WARNING_COLOUR};background:#fff4f4;padding:8px 12px">'
-            f"<b>Warning:</b> {message}</div>"
+            f"<b>Warning:</b> {escape(reader_words(message))}</div>"
         )
     )
     record_warning(message, notebook, output_dir)
