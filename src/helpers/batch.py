@@ -338,6 +338,7 @@ def run_batch(
             partial_month,
             command,
             source,
+            commentary,
         )
 
 
@@ -356,6 +357,7 @@ def _run_locked(
     partial_month: bool,
     command: str | None,
     source: str,
+    commentary: str | Path | None,
 ) -> Path:
     started = time.time()
     remove_stale_partials(output, started)  # left by runs that were killed (SIGKILL)
