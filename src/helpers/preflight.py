@@ -32,6 +32,7 @@ from helpers.extract import (
     files_written_date,
     recorded_extract_date,
 )
+from helpers.formats import long_date
 
 #: Set by the batch itself for every notebook (``--data-dir``, the report's tables, ``--publish``).
 BATCH_PARAMETERS = {
@@ -234,10 +235,6 @@ def extract_date(extract: Extract, data: Path) -> tuple[dt.date, str]:
     if recorded is not None:
         return recorded, f"recorded in {SYNTHETIC_MANIFEST}"
     return files_written_date(data), "inferred: the day its files were last written"
-
-
-def long_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def _period_ends(plan: dict[str, dict], notebooks_dir: Path) -> list[tuple[str, str, dt.date]]:
