@@ -139,14 +139,18 @@ def partial_folder(out: Path, name: str, owner: dict | None, age_seconds: float)
     return folder
 
 
+def killed_run_partial(out: Path) -> tuple[Path, int]:
+    """The partial folder a run left when it was killed, and the pid its owner had (now gone)."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    owner = {"pid": dead.pid, "process_start": "1"}
+    return partial_folder(out, ".2015-09.partial-killed", owner, 60), dead.pid
+
+
 def test_only_partial_folders_of_dead_runs_older_than_the_run_are_stale(tmp_path):
     out = tmp_path / "reports"
     out.mkdir()
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    killed = partial_folder(
-        out, ".2015-09.partial-killed", {"pid": dead.pid, "process_start": "1"}, 60
-    )
+    killed, dead_pid = killed_run_partial(out)
     me = {"pid": os.getpid(), "process_start": runguard.process_start_time(os.getpid())}
     live = partial_folder(out, ".2015-08.partial-live", me, 60)
     reused_pid = partial_folder(
@@ -154,7 +158,7 @@ def test_only_partial_folders_of_dead_runs_older_than_the_run_are_stale(tmp_path
     )
     unowned_recent = partial_folder(out, ".2015-06.partial-unowned", None, 60)
     unowned_old = partial_folder(out, ".2015-05.partial-unowned", None, 3 * 24 * 3600)
-    newer = partial_folder(out, ".2015-04.partial-newer", {"pid": dead.pid}, -60)
+    newer = partial_folder(out, ".2015-04.partial-newer", {"pid": dead_pid}, -60)
     removed = runguard.remove_stale_partials(out, time.time())
     assert sorted(removed) == sorted([killed, reused_pid, unowned_old])
     assert not killed.exists(), "a partial folder of a dead run remains"
@@ -204,11 +208,7 @@ def test_a_childs_exception_is_raised_in_the_parent_as_it_was():
 def test_a_run_clears_stale_partials_before_validating(tmp_path, capsys):
     out = tmp_path / "reports"
     out.mkdir()
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    killed = partial_folder(
-        out, ".2015-09.partial-killed", {"pid": dead.pid, "process_start": "1"}, 60
-    )
+    killed, _ = killed_run_partial(out)
     bad = tmp_path / "extract"
     bad.mkdir()
     (bad / "caf_episodes.csv").write_text("", encoding="utf-8")  # refused by validation

@@ -539,13 +539,13 @@ class _ReadContext:
 
 
 def _parse_table(
-    raw: pd.DataFrame, name: str, label: str, problems: Problems, dates: _ReadContext
+    raw: pd.DataFrame, name: str, label: str, problems: Problems, context: _ReadContext
 ) -> pd.DataFrame | None:
     specs = CONTRACT[name]
     expected = [spec.name for spec in specs]
     renames, changed = match_headers(list(raw.columns), expected)
     if changed:
-        dates.warnings.append(
+        context.warnings.append(
             f"{label}: column names read ignoring case and spacing ({', '.join(changed)})."
         )
     raw = raw.rename(columns=lambda column: renames.get(column, str(column).strip()))
@@ -574,7 +574,7 @@ def _parse_table(
             )
         if spec.kind == "text":
             # A totals line under the records ("Total", "Grand total") is not a record.
-            total = text.str.lower().isin(dates.settings.total_row_labels).fillna(False)
+            total = text.str.lower().isin(context.settings.total_row_labels).fillna(False)
             problems.add_rows(
                 label,
                 spec.name,
@@ -587,7 +587,7 @@ def _parse_table(
             typed[spec.name] = value.astype("category") if spec.name in CATEGORICAL else value
             continue
         if spec.kind == "date":
-            column = read_date_column(text, spec.required, dates.settings, dates.latest)
+            column = read_date_column(text, spec.required, context.settings, context.latest)
             if column.column_problem:
                 problems.append(Problem(label, None, spec.name, None, column.column_problem))
             for group in column.problem_groups:
@@ -595,7 +595,7 @@ def _parse_table(
                     label, spec.name, _row_numbers(group.index), group.values, group.message
                 )
             if column.placeholders:
-                dates.placeholders[f"{label}, column {spec.name}"] = column.placeholders
+                context.placeholders[f"{label}, column {spec.name}"] = column.placeholders
             typed[spec.name] = column.dates
             continue
         parsed = _PARSERS[spec.kind](text)
@@ -830,7 +830,7 @@ def load_extract(
     digest = extract_sha256(path)
     settings = extract_settings()
     latest = settings.latest_date or recorded_extract_date(path, digest) or files_written_date(path)
-    dates = _ReadContext(settings, latest)
+    context = _ReadContext(settings, latest)
     warnings: list[str] = []
     problems = Problems()
     sources = _read_sources(path, warnings, problems)
@@ -840,14 +840,14 @@ def load_extract(
         label = labels[name]
         if name not in sources:  # missing or unreadable: already a problem
             continue
-        frame = _parse_table(sources.pop(name), name, label, problems, dates)
+        frame = _parse_table(sources.pop(name), name, label, problems, context)
         if frame is not None:
             # Rules across columns read a column that could not be read: they would only mislead.
             unreadable = bool(problems.whole_file(label))
             _check_rules(name, label, frame, cats, problems, across_columns=not unreadable)
             typed[name] = frame
-    warnings += dates.warnings
-    for where, count in dates.placeholders.items():
+    warnings += context.warnings
+    for where, count in context.placeholders.items():
         warnings.append(
             f"{where}: {count} placeholder date(s) such as 9999-12-31 were read as blank "
             "(not ended or not set)."
@@ -859,7 +859,7 @@ def load_extract(
             raise ExtractError(str(path), whole_file)
         raise ExtractError(str(path), problems.kept, problems.total)
     excluded, row_counts = _leave_out_invalid_rows(typed, labels, problems)
-    _refuse_too_many_left_out(str(path), row_counts, problems, dates.settings)
+    _refuse_too_many_left_out(str(path), row_counts, problems, context.settings)
     if problems:
         left_out = int(row_counts["rows_left_out"].sum())
         warnings.append(
