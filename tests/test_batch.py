@@ -13,8 +13,8 @@ from helpers.extract import SYNTHETIC_DIR
 
 def test_monthly_plan_puts_snapshots_at_the_month_end():
     plan = batch.monthly_plan("2016-02")
-    assert plan["01_open_by_lead_agency"]["snapshot_date"] == "2016-02-29"  # leap year
-    assert plan["02_opened_closed_outcomes"]["period_end"] == "2016-02"
+    assert plan["01_open_by_lead_agency"] == {"report_month": "2016-02"}
+    assert plan["04_open_episodes_by_lsoa"]["snapshot_date"] == "2016-02-29"  # leap year
     assert "07_reconciliation" not in plan  # compares with the published editions only
 
 

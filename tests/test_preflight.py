@@ -63,10 +63,10 @@ def test_a_month_that_is_not_a_month_is_refused(tmp_path, capsys):
     status, message = run(["--month", "2015-13"], tmp_path / "reports", capsys)
     assert status == 2
     assert "--month is 2015-13, which is not a month" in message
-    spec = edition_with(tmp_path, "period_end: 2015-09 ", "period_end: 2015-9 ")
+    spec = edition_with(tmp_path, "report_month: 2015-09 ", "report_month: 2015-9 ")
     status, message = run(["--edition", str(spec)], tmp_path / "reports", capsys)
     assert status == 2
-    assert "parameter period_end is '2015-9', which is not a month: write it as YYYY-MM" in message
+    assert "parameter report_month is '2015-9', which is not a month: write it as" in message
 
 
 def test_p_values_are_checked_like_an_editions(tmp_path, capsys):
@@ -77,6 +77,9 @@ def test_p_values_are_checked_like_an_editions(tmp_path, capsys):
     status, message = run(["--month", "2016-03", "-p", "snapshot_date", "2016-02-30"], out, capsys)
     assert status == 2
     assert "parameter snapshot_date is 2016-02-30, which is not a date" in message
+    status, message = run(["--month", "2016-03", "-p", "as_at", "2016-02-30"], out, capsys)
+    assert status == 2
+    assert "parameter as_at is 2016-02-30, which is not a date" in message
     status, message = run(["--month", "2016-03", "-p", "data_dir", "/elsewhere"], out, capsys)
     assert status == 2
     assert "use --data-dir" in message
@@ -163,7 +166,7 @@ def test_an_extract_without_a_recorded_date_is_dated_by_when_its_files_were_writ
     written = dt.datetime(2016, 4, 3, 9, 0).timestamp()  # exported on 3 April
     for file in copy.iterdir():
         os.utime(file, (written, written))
-    taken, how = preflight.extract_date(load_extract(copy), copy)
+    taken, how = preflight.extract_date(load_extract(copy))
     assert taken == dt.date(2016, 4, 3)  # March is complete, though its last day was quiet
     assert how == "inferred: the day its files were last written"
 
@@ -175,11 +178,12 @@ def test_parameters_take_their_kind_from_the_annotation_or_default():
     outcomes = preflight.notebook_parameters(
         batch.NOTEBOOKS_DIR / "02_opened_closed_outcomes.ipynb"
     )
-    assert outcomes["period_end"].kind == "month"
+    assert outcomes["report_month"].kind == "month"
     assert outcomes["rolling_window_months"].kind == "int"
-    assert preflight._kind("str", "2015-08-31") == "date"
-    assert preflight._kind("date", "") == "date"
-    assert preflight._kind("str", "Health") == "text"
+    assert preflight._kind("day", "str", "2015-08-31") == "date"
+    assert preflight._kind("day", "date", "") == "date"
+    assert preflight._kind("as_at", "str", "") == "date"  # blank: follows the report month
+    assert preflight._kind("team", "str", "Health") == "text"
 
 
 @pytest.mark.parametrize("path", sorted(batch.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")), ids=str)

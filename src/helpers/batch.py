@@ -91,17 +91,21 @@ KERNEL = "python3"
 def monthly_plan(month: str | pd.Period | ReportPeriod) -> dict[str, dict]:
     """Per-notebook parameters for a report month: snapshots at its end, windows ending with it."""
     period = month if isinstance(month, ReportPeriod) else ReportPeriod.of(month)
-    end = period.end_iso
+    # A section dated by the month derives its dates from it (helpers.period.report_dates);
+    # one dated by a day is counted on the month's last day.
+    by_month, by_day = {"report_month": period.name}, {"snapshot_date": period.end_iso}
     plan = {
-        "01_open_by_lead_agency": {"snapshot_date": end, "refusals_period_end": end},
-        "02_opened_closed_outcomes": {"period_end": period.name},
-        "03_cff_caseload_by_time_open": {"snapshot_date": end},
-        "04_open_episodes_by_lsoa": {"snapshot_date": end},
-        "05_strengthening_families": {"as_at": end, "attachments_as_at": end},
-        "06_budget": {},
+        "01_open_by_lead_agency": by_month,
+        "02_opened_closed_outcomes": by_month,
+        "03_cff_caseload_by_time_open": by_day,
+        "04_open_episodes_by_lsoa": by_day,
+        "05_strengthening_families": by_month,
+        "06_budget": by_month,
     }
     return {
-        name: params for name, params in plan.items() if (NOTEBOOKS_DIR / f"{name}.ipynb").exists()
+        name: dict(params)
+        for name, params in plan.items()
+        if (NOTEBOOKS_DIR / f"{name}.ipynb").exists()
     }
 
 
@@ -178,7 +182,7 @@ def _validate(
     return (
         data_source(extract),
         list(extract.warnings),
-        extract_date(extract, data),
+        extract_date(extract),
         last_activity,
     )
 

@@ -283,6 +283,9 @@ class Extract:
     row_counts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COUNT_COLUMNS))
     #: Rows that are valid but worth a look (overlapping episodes, families with no episode).
     notes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NOTE_COLUMNS))
+    #: The day the extract was taken (see :func:`extract_taken_on`), as ISO text, and how known.
+    taken_on: str | None = None
+    taken_how: str = ""
 
 
 # --------------------------------------------------------------------------- reading
@@ -477,6 +480,24 @@ def files_written_date(path: Path) -> dt.date:
     files = [path / f"{name}.csv" for name in CONTRACT] if path.is_dir() else [path]
     stamps = [file.stat().st_mtime for file in files if file.exists()]
     return dt.date.fromtimestamp(max(stamps)) if stamps else dt.date.today()
+
+
+#: How the day an extract was taken is known, in the words of the run log and the pages.
+TAKEN_RECORDED = f"recorded in {SYNTHETIC_MANIFEST}"
+TAKEN_INFERRED = "inferred: the day its files were last written"
+
+
+def extract_taken_on(path: Path, digest: str) -> tuple[dt.date, str]:
+    """When the extract was taken, and how that is known.
+
+    An extract folder may record it (``extract_date`` in its manifest, as the synthetic extract
+    does); otherwise it is the day its files were last written. (The latest date in the data
+    would make every month whose last day saw no activity look unfinished.)
+    """
+    recorded = recorded_extract_date(path, digest)
+    if recorded is not None:
+        return recorded, TAKEN_RECORDED
+    return files_written_date(path), TAKEN_INFERRED
 
 
 def extract_sha256(path: Path) -> str:
@@ -829,7 +850,8 @@ def load_extract(
         return _load_validated(path)
     digest = extract_sha256(path)
     settings = extract_settings()
-    latest = settings.latest_date or recorded_extract_date(path, digest) or files_written_date(path)
+    taken, taken_how = extract_taken_on(path, digest)
+    latest = settings.latest_date or taken
     context = _ReadContext(settings, latest)
     warnings: list[str] = []
     problems = Problems()
@@ -889,6 +911,8 @@ def load_extract(
         excluded=excluded,
         row_counts=row_counts,
         notes=notes,
+        taken_on=taken.isoformat(),
+        taken_how=taken_how,
     )
 
 
@@ -918,6 +942,8 @@ def save_validated(extract: Extract, folder: Path) -> Path:
         "sha256": extract.sha256,
         "is_synthetic": extract.is_synthetic,
         "warnings": extract.warnings,
+        "taken_on": extract.taken_on,
+        "taken_how": extract.taken_how,
     }
     (folder / VALIDATED_MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     return folder

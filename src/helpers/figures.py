@@ -270,6 +270,14 @@ def outcomes_figures(
     )
 
 
+def opened_closed_grid(figures: OutcomesFigures) -> pd.DataFrame:
+    """CAFs opened and closed as the dashboard prints them: one row each, months across."""
+    table = figures.opened_closed.assign(month=figures.opened_closed["month"].map(month_label))
+    across = table.set_index("month")[["opened", "closed"]].T
+    across.index = ["Opened", "Closed"]
+    return across.reset_index(names="")
+
+
 def outcomes_grid(figures: OutcomesFigures, cats: Categories | None = None) -> pd.DataFrame:
     """The dashboard's outcomes table: reasons by month, year to date, totals and two % rows."""
     cats = cats or categories()

@@ -294,7 +294,11 @@ def outcomes_chart(
     source = _suppression_footer(source, by_month["episodes"], rates["closed"])
     wide = by_month.pivot(index="month", columns="closure_reason", values="episodes")
     wide = wide[by_month["closure_reason"].unique()]
-    fig, ax = plt.subplots(figsize=(10, 5.2))
+    # Two panels sharing the months, not two scales on one: a target drawn against a
+    # right-hand axis reads, against the left one, as a count it is not.
+    fig, (ax, share) = plt.subplots(
+        2, 1, figsize=(10, 7.2), sharex=True, gridspec_kw={"height_ratios": [3, 1.6]}
+    )
     labels = [month_label(m) for m in wide.index]
     bottom = pd.Series(0.0, index=wide.index)
     for i, reason in enumerate(wide.columns):
@@ -316,31 +320,23 @@ def outcomes_chart(
         )
     ax.set_ylabel("CAFs closed")
     whole_counts(ax)
-    ax.tick_params(axis="x", rotation=45)
-    share = ax.twinx()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title="Why closed")
     share.plot(
         labels,
         shown_values(rates["pct_action_plan_completed_nfa"]),
         color="black",
         marker="o",
-        label="% action plan completed (right axis)",
+        label="Action plan completed, NFA",
     )
-    if target is not None:  # a share: drawn on, and named for, the right-hand axis
+    if target is not None:
         share.axhline(
-            target,
-            color=TARGET_COLOUR,
-            linestyle="--",
-            linewidth=1,
-            label=f"target {target:g}% (right axis)",
+            target, color=TARGET_COLOUR, linestyle="--", linewidth=1.2, label=f"Target {target:g}%"
         )
     share.set_ylim(0, 100)
     share.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    share.set_ylabel("% action plan completed, NFA (right axis)")
-    share.grid(False)
-    share.spines["right"].set_visible(True)
-    handles = ax.get_legend_handles_labels()[0] + share.get_legend_handles_labels()[0]
-    names = ax.get_legend_handles_labels()[1] + share.get_legend_handles_labels()[1]
-    ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=3, fontsize=9)
+    share.set_ylabel("% of CAFs closed")
+    share.tick_params(axis="x", rotation=45)
+    share.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
     ax.set_title(title)
     series = "; ".join(
         f"{reason}: "
@@ -353,8 +349,9 @@ def outcomes_chart(
     )
     target_said = f"; target {target:g}%" if target is not None else ""
     ALT_TEXT[fig] = (
-        f"Stacked bar chart: {title}. CAFs closed by reason, by month: {series}. Line on the "
-        f"right-hand axis, share with the action plan completed: {rates_said}{target_said}."
+        f"Stacked bar chart: {title}. CAFs closed by reason, by month: {series}. Below it, a "
+        f"line chart of the share closed with the action plan completed: {rates_said}"
+        f"{target_said}."
     )
     return finish(fig, source)
 
@@ -402,3 +399,28 @@ def indicator_badge(ind: Indicator, value: object, previous: object) -> dict[str
 def indicator_badge_html(ind: Indicator, value: object, previous: object) -> str:
     """The RAG box for an indicator's percentage against last month's (either may be hidden)."""
     return rag_badge_html(**indicator_badge(ind, value, previous))
+
+
+def budget_chart(budget: pd.DataFrame, title: str, source: str) -> Figure:
+    """Spend and income as bars either side of zero, net as a dot, by budget line (£ million)."""
+    lines = budget["line"][::-1]
+    fig, ax = plt.subplots(figsize=(9, 3.8))
+    ax.barh(lines, budget["spend"][::-1] / 1e6, label="Spend", color=PALETTE[0])
+    ax.barh(lines, budget["income"][::-1] / 1e6, label="Income", color=PALETTE[1])
+    ax.scatter(budget["net"][::-1] / 1e6, lines, color="black", zorder=3, label="Net")
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("£ million")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    ax.grid(axis="x", visible=True)
+    ax.grid(axis="y", visible=False)
+
+    def pounds(amount: float) -> str:
+        return f"{'-' if amount < 0 else ''}£{abs(amount):,.0f}"
+
+    said = "; ".join(
+        f"{row.line}: spend {pounds(row.spend)}, income {pounds(row.income)}, net {pounds(row.net)}"
+        for row in budget.itertuples()
+    )
+    ALT_TEXT[fig] = f"Bar chart: {title}, by budget line. {said}."
+    return finish(fig, source)

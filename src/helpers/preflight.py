@@ -26,13 +26,9 @@ import pandas as pd
 import papermill
 import yaml
 
-from helpers.extract import (
-    SYNTHETIC_MANIFEST,
-    Extract,
-    files_written_date,
-    recorded_extract_date,
-)
+from helpers.extract import Extract, extract_taken_on
 from helpers.formats import long_date
+from helpers.period import DEPENDENT_DATES
 
 #: Set by the batch itself for every notebook (``--data-dir``, the report's tables, ``--publish``).
 BATCH_PARAMETERS = {
@@ -81,7 +77,11 @@ class Parameter:
     help: str
 
 
-def _kind(annotation: str, default: Any) -> str:
+def _kind(name: str, annotation: str, default: Any) -> str:
+    if name in DEPENDENT_DATES:  # blank by default: the date then follows the report month
+        return "date"
+    if name == "report_month":
+        return "month"
     annotation = annotation.lower()
     if "date" in annotation and "time" not in annotation:
         return "date"
@@ -113,7 +113,8 @@ def notebook_parameters(path: Path) -> dict[str, Parameter]:
         except RefusedError:  # a default that is Python rather than YAML: no kind from it
             default = None
         annotation = str(spec.get("inferred_type_name") or "")
-        parameters[name] = Parameter(name, _kind(annotation, default), default, spec["help"])
+        kind = _kind(name, annotation, default)
+        parameters[name] = Parameter(name, kind, default, spec["help"])
     return parameters
 
 
@@ -177,6 +178,8 @@ def check_plan(plan: dict[str, dict], notebooks_dir: Path, source: str) -> dict[
 
 
 def _checked_value(parameter: Parameter, value: Any, where: str) -> Any:
+    if parameter.kind == "date" and parameter.name in DEPENDENT_DATES and _blank(value):
+        return ""  # follow the report month
     if parameter.kind == "date":
         return as_date(value, where).isoformat()
     if parameter.kind == "month":
@@ -186,6 +189,10 @@ def _checked_value(parameter: Parameter, value: Any, where: str) -> Any:
     if parameter.kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
         raise RefusedError(f"{where} is {value!r}: give a whole number.")
     return value
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def apply_overrides(
@@ -222,19 +229,11 @@ def apply_overrides(
     return result
 
 
-def extract_date(extract: Extract, data: Path) -> tuple[dt.date, str]:
-    """When the extract was taken, and how that is known.
-
-    An extract folder may record it (``extract_date`` in its ``manifest.json``, as the synthetic
-    extract does); a manifest counts only when its checksum is this extract's. Otherwise it is
-    the day the extract's files were last written, and the batch says so. (The latest date in
-    the data would refuse every month whose last day saw no activity; an extract whose data
-    stop early is the stale-extract warning's business.)
-    """
-    recorded = recorded_extract_date(data, extract.sha256)
-    if recorded is not None:
-        return recorded, f"recorded in {SYNTHETIC_MANIFEST}"
-    return files_written_date(data), "inferred: the day its files were last written"
+def extract_date(extract: Extract) -> tuple[dt.date, str]:
+    """When the extract was taken, and how that is known (see ``extract.extract_taken_on``)."""
+    if extract.taken_on is None:  # an extract built in memory, not read from a path
+        return extract_taken_on(Path(extract.source), extract.sha256)
+    return dt.date.fromisoformat(extract.taken_on), extract.taken_how
 
 
 def _period_ends(plan: dict[str, dict], notebooks_dir: Path) -> list[tuple[str, str, dt.date]]:

@@ -10,16 +10,25 @@ import hashlib
 import html
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML, display
 
 from helpers.disclosure import is_suppressed, suppression_note
-from helpers.extract import Extract
-from helpers.formats import number, percent, reader_words, table_date, whole_number
+from helpers.extract import TAKEN_INFERRED, Extract, load_report_extract
+from helpers.formats import (
+    long_date,
+    number,
+    percent,
+    reader_words,
+    table_date,
+    whole_number,
+)
 from helpers.outputs import record_warning
-from helpers.plotting import ACCENT_COLOUR, WARNING_COLOUR
+from helpers.period import ReportDates, report_dates, snapshot_dates
+from helpers.plotting import ACCENT_COLOUR, WARNING_COLOUR, use_house_style
 
 PCT_COLUMNS_PREFIX = "pct"
 #: The key, in the metadata of the banner's output, of the record of the data the kernel read.
@@ -167,7 +176,8 @@ def _reads_as_numbers(series: pd.Series) -> bool:
 
     The outcomes table holds counts and, in its last rows, percentages as text: numbers too.
     """
-    if series.dtype != object:
+    # pandas 3 gives text its own dtype ("str"); earlier versions, object.
+    if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
         return False
     texts = [v for v in series if isinstance(v, str) and v and not is_suppressed(v)]
     numbers = [v for v in series if isinstance(v, int | float) and not isinstance(v, bool)]
@@ -236,6 +246,13 @@ def show_table(
     display(table_html(table, caption, labels))
 
 
+def show_notes(notes: list[str], heading: str = "Notes on the printed dashboard") -> None:
+    """Numbered notes under a bold heading; nothing when there are none."""
+    if notes:
+        display(HTML(f"<p><b>{escape(heading)}</b></p>"))
+        display(HTML("<ol>" + "".join(f"<li>{escape(note)}</li>" for note in notes) + "</ol>"))
+
+
 def warn(message: str, notebook: str, output_dir: str | Path | None) -> None:
     """Show a warning at this point of the report, and pass it to the batch summary."""
     display(
@@ -245,3 +262,77 @@ def warn(message: str, notebook: str, output_dir: str | Path | None) -> None:
         )
     )
     record_warning(message, notebook, output_dir)
+
+
+@dataclass(frozen=True)
+class Section:
+    """What every section opens with: its extract, the chart footer, and its dates."""
+
+    extract: Extract
+    source: str
+    dates: ReportDates | None
+
+
+def open_section(
+    data_dir: str, publish: bool = False, report_month: str = "", **date_overrides: str
+) -> Section:
+    """The common opening of every notebook: house style, the extract, the banner, the dates.
+
+    ``report_month`` (YYYY-MM) dates the section; each of ``date_overrides`` (``snapshot_date``,
+    ...) follows from it unless given, and the page then says which dates it used. A section
+    dated by one day passes ``snapshot_date`` alone. A month the extract had not finished when
+    it was taken is said to be reported in part, on the page.
+    """
+    use_house_style()
+    extract = load_report_extract(data_dir)
+    if report_month:
+        dates = report_dates(report_month, **date_overrides)
+    elif date_overrides.get("snapshot_date"):
+        dates = snapshot_dates(date_overrides["snapshot_date"])
+    else:
+        dates = None
+    display(data_source_banner(extract, publish))
+    if dates is not None:
+        display(HTML(dates_html(dates, extract)))
+    return Section(extract, source_line(extract), dates)
+
+
+def dates_statement(dates: ReportDates) -> str:
+    """The report month, and any date set for the report rather than taken from the month."""
+    month = f"{dates.period.month:%B %Y}"
+    if dates.dated_by_snapshot:
+        return f"The figures on this page are counted on {long_date(dates.snapshot_date)}."
+    if not dates.set_explicitly:
+        return f"Report month: {month}. Every date on this page follows from it."
+    listed = "; ".join(f"{date.meaning} {long_date(date.day)}" for date in dates.set_explicitly)
+    return (
+        f"Report month: {month}, which ends on {long_date(dates.period.end)}. "
+        f"Dates set for this report rather than taken from the month: {listed}."
+    )
+
+
+def partial_month_statement(dates: ReportDates, extract: Extract) -> str:
+    """A sentence when the section covers days after the extract was taken; else blank."""
+    if extract.taken_on is None:
+        return ""
+    taken = pd.Timestamp(extract.taken_on)
+    if dates.latest <= taken:
+        return ""
+    how = " (the day its files were last saved)" if extract.taken_how == TAKEN_INFERRED else ""
+    return (
+        f"This month is reported in part. The extract was taken on {long_date(taken)}{how}, "
+        f"before the period ends on {long_date(dates.latest)}: anything recorded after "
+        f"{long_date(taken)} is missing from these figures."
+    )
+
+
+def dates_html(dates: ReportDates, extract: Extract) -> str:
+    """The dates line under the banner, with the partial-month warning where there is one."""
+    line = f'<p class="report-dates">{escape(dates_statement(dates))}</p>'
+    partial = partial_month_statement(dates, extract)
+    if partial:
+        line += (
+            f'<div class="partial-month" style="border:2px solid {WARNING_COLOUR};'
+            f'background:#fff4f4;padding:8px 12px"><b>Partial month.</b> {escape(partial)}</div>'
+        )
+    return line

@@ -213,3 +213,11 @@ def budget_table(budget: pd.DataFrame) -> pd.DataFrame:
     for column in ("spend", "income", "net"):
         table[column] = table[column].round(0).astype("int64")
     return table.reset_index(drop=True)
+
+
+def budget_with_total(budget: pd.DataFrame) -> pd.DataFrame:
+    """The budget table as the report prints it: the lines, then their total."""
+    total = pd.DataFrame(
+        [["Total", *budget[["spend", "income", "net"]].sum()]], columns=budget.columns
+    )
+    return pd.concat([budget, total], ignore_index=True)
