@@ -118,3 +118,28 @@ def test_sigterm_mid_run_leaves_the_previous_report_and_no_partial_folder(tmp_pa
     assert "no report was written" in err
     assert (previous / "earlier-run.txt").read_text(encoding="utf-8") == "the previous report"
     assert sorted(p.name for p in out.iterdir()) == ["2015-10"]
+
+
+@pytest.mark.slow  # runs a notebook through Papermill
+def test_a_page_that_cannot_be_made_is_a_sentence_not_a_traceback(tmp_path, monkeypatch, capsys):
+    """Rendering comes after the notebooks: its failure names the page and keeps the run."""
+    from helpers import edition_pages
+
+    def broken(executed, target, facts):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(edition_pages, "render_page", broken)
+    out = tmp_path / "reports"
+    edition = tmp_path / "budget.yaml"
+    edition.write_text("name: Budget\nperiod: 2015-12\nnotebooks:\n  06_budget: {}\n", "utf-8")
+    status = batch.main(["--edition", str(edition), "--output-dir", str(out)])
+    captured = capsys.readouterr()
+    assert status != 0
+    assert "Traceback" not in captured.err + captured.out
+    assert (
+        "the page for 06_budget could not be made" in captured.err
+        and "No space left on device" in captured.err
+    )
+    kept = out / "2015-12.failed"
+    assert (kept / "run.log").exists() and not (out / "2015-12").exists()
+    assert "FAILED: the page for" in (kept / "run.log").read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from count_scan import small_counts_on_page
 
 from helpers import batch
 from helpers.config import PROJECT_ROOT
@@ -127,3 +128,14 @@ def test_published_data_quality_gives_counts_not_rows(tmp_path):
     assert (report / "tables" / "data_quality_counts.csv").exists()
     html = (report / "html" / "06_budget.html").read_text(encoding="utf-8")
     assert "Data quality" in html and "Childrens Centre" not in html
+
+
+def test_no_count_of_1_to_4_on_any_published_page(published):
+    """Every page and front page: table cells, sentences and charts' alternative text."""
+    found = [
+        f"{report.name}/{page.name}: {where}"
+        for report in published
+        for page in [report / "index.html", *sorted((report / "html").glob("*.html"))]
+        for where in small_counts_on_page(page)
+    ]
+    assert not found, "\n".join(found)

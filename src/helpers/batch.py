@@ -42,6 +42,7 @@ from helpers import __version__
 from helpers.config import PROJECT_ROOT
 from helpers.edition_pages import (
     EditionFacts,
+    PageError,
     commentary_folder,
     missing_commentary,
     write_edition,
@@ -435,19 +436,24 @@ def _run_locked(
                 + "\n".join(f"  - {w}" for w in log.warnings)
                 + f"\nThe run, with its log: {kept}"
             )
-        write_edition(  # the pages (html/) and the front page, with the edition's header
-            staging,
-            EditionFacts(
-                title=title or "Early Help performance report",
-                period=period.removesuffix(PUBLISHED_SUFFIX),
-                produced=log.started,
-                data_source=log.data_source,
-                code_version=code_version(),
-                publish=publish,
-                warnings=log.warnings,
-                commentary=Path(commentary) if commentary else None,
-            ),
+        facts = EditionFacts(
+            title=title or "Early Help performance report",
+            period=period.removesuffix(PUBLISHED_SUFFIX),
+            produced=log.started,
+            data_source=log.data_source,
+            code_version=code_version(),
+            publish=publish,
+            warnings=log.warnings,
+            commentary=Path(commentary) if commentary else None,
         )
+        try:  # the pages (html/) and the front page, with the edition's header
+            write_edition(staging, facts)
+        except PageError as error:
+            kept = _keep_failed(staging, output / f"{period}.failed", log, [], reason=str(error))
+            raise BatchError(
+                f"Every notebook ran, but {error}; the report for {period} was not written (any "
+                f"earlier one is unchanged). The executed notebooks and the run log: {kept}"
+            ) from error
         log.result = f"written to {final}"
         log.write(staging)
         with signals_deferred():  # a stop now would leave the period without its report
@@ -474,10 +480,14 @@ def _refuse_missing_commentary(commentary: str | Path | None, plan: dict[str, di
         )
 
 
-def _keep_failed(staging: Path, kept: Path, log: RunLog, failed: list[Outcome]) -> Path:
+def _keep_failed(
+    staging: Path, kept: Path, log: RunLog, failed: list[Outcome], reason: str = ""
+) -> Path:
     """Keep a failed run in ``<period>.failed/`` for debugging, with its run log."""
     if failed:
         log.result = "FAILED: " + ", ".join(o.notebook for o in failed) + " (no report written)"
+    elif reason:
+        log.result = f"FAILED: {reason} (no report written)"
     else:
         log.result = f"FAILED: --strict and {len(log.warnings)} warning(s) (no report written)"
     log.write(staging)

@@ -395,10 +395,29 @@ caption { font-weight: bold; }
 """
 
 
+class PageError(RuntimeError):
+    """A page of the edition that could not be made: the message names it and why."""
+
+
 def write_edition(staging: Path, facts: EditionFacts) -> None:
-    """Render every executed notebook of the run to ``html/`` and write the front page."""
-    sections = {
-        executed.stem: render_page(executed, staging / "html" / f"{executed.stem}.html", facts)
-        for executed in sorted((staging / "notebooks").glob("*.ipynb"))
-    }
-    (staging / INDEX).write_text(index_html(facts, sections, staging), encoding="utf-8")
+    """Render every executed notebook of the run to ``html/`` and write the front page.
+
+    A page that cannot be made (a broken template, a full disk) is a :class:`PageError` naming
+    the section, never a traceback: the batch then keeps the run for debugging.
+    """
+    sections = {}
+    for executed in sorted((staging / "notebooks").glob("*.ipynb")):
+        try:
+            sections[executed.stem] = render_page(
+                executed, staging / "html" / f"{executed.stem}.html", facts
+            )
+        except Exception as error:  # any failure of nbconvert or the disk, named per page
+            raise PageError(
+                f"the page for {executed.stem} could not be made ({type(error).__name__}: {error})"
+            ) from error
+    try:
+        (staging / INDEX).write_text(index_html(facts, sections, staging), encoding="utf-8")
+    except Exception as error:
+        raise PageError(
+            f"the front page could not be made ({type(error).__name__}: {error})"
+        ) from error
