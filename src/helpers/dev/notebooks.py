@@ -26,6 +26,7 @@ from nbclient import NotebookClient
 from helpers.batch import KERNEL, NOTEBOOKS_DIR, data_source
 from helpers.config import PROJECT_ROOT
 from helpers.extract import SYNTHETIC_DIR, SYNTHETIC_MANIFEST, load_extract
+from helpers.kernels import BatchKernelManager
 from helpers.report import DATA_RECORD_KEY
 
 
@@ -53,11 +54,12 @@ def refresh(paths: list[Path] | None = None) -> None:
     source = data_source(load_extract(SYNTHETIC_DIR))
     for path in paths or committed_notebooks():
         nb = nbformat.read(path, as_version=4)
-        NotebookClient(
+        NotebookClient(  # the batch's kernels: local sockets, a quiet shutdown
             nb,
             kernel_name=KERNEL,
             timeout=600,
             resources={"metadata": {"path": str(NOTEBOOKS_DIR)}},
+            kernel_manager_class=BatchKernelManager,
         ).execute()
         nb.metadata["earlyhelp"] = {"data_source": source}
         nb.metadata.pop("widgets", None)
