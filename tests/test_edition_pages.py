@@ -151,3 +151,16 @@ def test_the_shipped_editions_have_all_their_commentary():
         path = PROJECT_ROOT / "config" / "editions" / f"{edition}.yaml"
         plan = list(batch.Edition.load(path).notebooks)
         assert missing_commentary(commentary_folder(path), plan) == []
+
+
+def test_the_front_page_says_a_partial_month_is_partial(tmp_path):
+    from helpers.edition_pages import index_html
+
+    facts = _facts(title="Early Help performance report", period="2016-04")
+    (tmp_path / "tables").mkdir()
+    assert "Partial month" not in index_html(facts, {}, tmp_path)
+    facts.partial_since = dt.date(2016, 4, 10)
+    assert (
+        "<b>Partial month.</b> April 2016 is reported in part: the extract was taken on "
+        "10 April 2016, before the month ended"
+    ) in index_html(facts, {}, tmp_path)

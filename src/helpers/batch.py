@@ -445,6 +445,7 @@ def _run_locked(
             publish=publish,
             warnings=log.warnings,
             commentary=Path(commentary) if commentary else None,
+            partial_since=taken if log.partial_month else None,
         )
         try:  # the pages (html/) and the front page, with the edition's header
             write_edition(staging, facts)
@@ -576,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             report_period = ReportPeriod.of(str(as_month(args.month, "--month")))
             period = report_period.name
-            plan, title = monthly_plan(report_period), f"Report month {period}"
+            plan, title = monthly_plan(report_period), "Early Help performance report"
             source, commentary = f"--month {period}", None
         plan = check_plan(plan, NOTEBOOKS_DIR, source)
         if args.parameter:

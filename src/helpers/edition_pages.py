@@ -62,7 +62,7 @@ body .jp-RenderedHTMLCommon th { white-space: nowrap; }
 class EditionFacts:
     """What the batch knows of a finished run, for the pages' headers and the front page."""
 
-    title: str  # the edition's name (an edition file's ``name``, or "Report month YYYY-MM")
+    title: str  # the edition's name (its file's ``name``; a --month run: a general title)
     period: str  # the report month, YYYY-MM
     produced: dt.datetime  # when the run started
     data_source: dict  # as stamped in each executed notebook (synthetic, extract, sha256)
@@ -71,6 +71,8 @@ class EditionFacts:
     warnings: list[str] = field(default_factory=list)
     #: The edition's commentary folder (beside its file); None for a --month run.
     commentary: Path | None = None
+    #: The day the extract was taken, when the period ends after it (a partial month).
+    partial_since: dt.date | None = None
 
     @property
     def period_words(self) -> str:
@@ -366,11 +368,24 @@ def index_html(facts: EditionFacts, sections: dict[str, str], report: Path) -> s
         f"<style>{INDEX_CSS}</style>\n</head>\n<body>\n<main>\n"
         f"<h1>{escape(facts.title)}</h1>\n"
         f"<p class='which'>{escape(facts.which.capitalize())}, {escape(facts.period_words)}</p>\n"
-        f"{publication}<dl>{listed}</dl>\n"
+        f"{publication}{_partial_month(facts)}<dl>{listed}</dl>\n"
         f"<h2>Indicators</h2>\n{listing}\n<h2>Sections</h2>\n<ol>{contents}</ol>\n"
         f"<h2>Warnings</h2>\n{warnings}\n"
         f"<h2>Data quality</h2>\n{_data_quality(report / 'tables')}\n"
         "</main>\n</body>\n</html>\n"
+    )
+
+
+def _partial_month(facts: EditionFacts) -> str:
+    """The front page's statement that the month is reported in part, if it is."""
+    if facts.partial_since is None:
+        return ""
+    taken = f"{facts.partial_since.day} {facts.partial_since:%B %Y}"
+    return (
+        "<p class='partial'><b>Partial month.</b> "
+        f"{escape(facts.period_words)} is reported in part: the extract was taken on "
+        f"{escape(taken)}, before the month ended, so anything recorded after {escape(taken)} "
+        "is missing from these figures.</p>\n"
     )
 
 
@@ -379,6 +394,7 @@ body { font-family: sans-serif; max-width: 60em; margin: 1.5em auto; padding: 0 
   color: #1a1a1a; line-height: 1.4; }
 h1 { color: #1f4e79; margin-bottom: 0.2em; }
 .which { font-size: 1.1em; margin-top: 0; }
+.partial { border: 2px solid #C00000; background: #fff4f4; padding: 8px 12px; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.3em 1em; }
 dt { font-weight: bold; }
 dd { margin: 0; overflow-wrap: anywhere; }
