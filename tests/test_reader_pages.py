@@ -179,6 +179,8 @@ def test_page_02_prints_on_a4_with_the_year_to_date_columns(editions, browser, t
         assert total[-2:] == ["1,094", "100.0%"], total
         nfa = next(line for line in table if line[:3] == ["Action", "Plan", "completed"])
         assert nfa[-1] == "66.5%", nfa  # the year-to-date rate, printed
+        # "How these figures are made" is printed open, not as its summary line alone
+        assert "A CAF counts as opened in a month" in " ".join(text.split())
 
 
 def test_every_chart_and_map_says_what_it_shows(editions, browser):

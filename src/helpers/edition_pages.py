@@ -52,8 +52,13 @@ body .jp-RenderedHTMLCommon th { white-space: nowrap; }
   body .jp-RenderedHTMLCommon table { font-size: 8.5pt; }
   /* !important: each table sets its own padding under its id, which outranks any class. */
   body .jp-RenderedHTMLCommon td, body .jp-RenderedHTMLCommon th { padding: 2px 3px !important; }
-  img { max-width: 100% !important; height: auto; page-break-inside: avoid; }
-  tr { page-break-inside: avoid; }
+  /* A chart fits on a page with room for its heading (A4 landscape: 190 mm tall), keeping its
+     proportions; a heading stays with what follows it rather than ending a page. */
+  img { max-width: 100% !important; max-height: 150mm; width: auto !important;
+    height: auto !important; break-inside: avoid; }
+  h1, h2, h3, .jp-MarkdownCell { break-after: avoid; }
+  tr, caption { break-inside: avoid; }
+  caption { break-after: avoid; }
 }
 """
 
