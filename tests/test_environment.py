@@ -32,6 +32,18 @@ def conda_requirements() -> list[str]:
     return [spec for spec in specs if normalise(re.split(r"[=<>!\s]", spec)[0]) not in NOT_PACKAGES]
 
 
+def conda_pip_section() -> list[str]:
+    """What conda hands to pip: packages conda-forge does not carry, then the project itself."""
+    environment = yaml.safe_load(ENVIRONMENT.read_text(encoding="utf-8"))
+    sections = [item["pip"] for item in environment["dependencies"] if isinstance(item, dict)]
+    assert len(sections) == 1, "environment.yml should have exactly one pip section"
+    return sections[0]
+
+
+def conda_pip_pins() -> list[str]:
+    return [spec for spec in conda_pip_section() if spec != "-e ."]
+
+
 def pins(requirements: list[str], pattern: re.Pattern[str]) -> dict[str, str]:
     result: dict[str, str] = {}
     for requirement in requirements:
@@ -53,15 +65,21 @@ def test_every_conda_dependency_is_pinned_exactly(requirement):
     assert CONDA_PIN.match(requirement), f"{requirement!r} is not pinned with a single ="
 
 
-def test_conda_pip_section_only_installs_the_project():
-    environment = yaml.safe_load(ENVIRONMENT.read_text(encoding="utf-8"))
-    pip_sections = [item["pip"] for item in environment["dependencies"] if isinstance(item, dict)]
-    assert pip_sections == [["-e ."]]
+def test_conda_pip_section_installs_the_project_last_and_pins_the_rest():
+    # Only packages conda-forge lacks belong here, pinned as in pyproject; the project goes last
+    # so that pip finds its dependencies already installed and changes nothing conda chose.
+    section = conda_pip_section()
+    assert section[-1] == "-e ."
+    assert section.count("-e .") == 1
+    for spec in conda_pip_pins():
+        assert PIP_PIN.match(spec), f"{spec!r} in the pip section is not pinned with =="
+    names = {normalise(PIP_PIN.match(spec).group(1)) for spec in conda_pip_pins()}
+    assert not names & set(pins(conda_requirements(), CONDA_PIN)), "listed for both conda and pip"
 
 
 def test_pyproject_and_environment_pin_the_same_versions():
     from_pyproject = pins(pyproject_requirements(), PIP_PIN)
-    from_conda = pins(conda_requirements(), CONDA_PIN)
+    from_conda = pins(conda_requirements(), CONDA_PIN) | pins(conda_pip_pins(), PIP_PIN)
     only_pyproject = {k: v for k, v in from_pyproject.items() if k not in from_conda}
     only_conda = {k: v for k, v in from_conda.items() if k not in from_pyproject}
     differ = {
