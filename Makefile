@@ -50,6 +50,10 @@ report: install
 # JUPYTER_PATH puts the project's kernel (.venv/share/jupyter) ahead of any python3 kernel in the
 # user's own Jupyter folder, which would otherwise shadow it and run another Python.
 lab: install
+	@# JupyterLab otherwise asks to fetch news from the internet; council networks are often
+	@# offline or filtered, and the analyst's lab should reach no outside host unasked.
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@cp config/jupyterlab/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	JUPYTER_PATH="$(CURDIR)/$(VENV)/share/jupyter" $(BIN)/jupyter lab \
 		--notebook-dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks $(ALLOW_ROOT) $(LAB_ARGS)
 

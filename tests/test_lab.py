@@ -100,3 +100,10 @@ def test_make_lab_serves_jupyterlab_with_the_projects_kernel(lab_server: str):
     _, listing = fetch(f"{lab_server}/api/contents/notebooks")
     names = {item["name"] for item in json.loads(listing)["content"]}
     assert "01_open_by_lead_agency.ipynb" in names
+
+    # It neither fetches news nor checks for updates: both would ask a host on the internet.
+    _, body = fetch(f"{lab_server}/lab/api/settings/@jupyterlab/apputils-extension:notification")
+    # (the project's overrides become the schema's defaults)
+    notification = json.loads(body)["schema"]["properties"]
+    assert notification["fetchNews"]["default"] == "false"
+    assert notification["checkForUpdates"]["default"] is False
