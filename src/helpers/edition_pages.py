@@ -352,7 +352,12 @@ def index_html(facts: EditionFacts, sections: dict[str, str], report: Path) -> s
         if facts.warnings
         else "<p>No warnings.</p>"
     )
-    listing = f"<ul class='indicators'>{indicators}</ul>" if indicators else "<p>None.</p>"
+    listing = (
+        f"<ul class='indicators'>{indicators}</ul>"
+        if indicators
+        else "<p>This edition's sections carry no rated indicator: their figures are on the "
+        "pages listed below.</p>"
+    )
     publication = (
         "<p>This is the published edition: a count from 1 to 4, and any figure that would "
         "reveal one, is shown as [c].</p>"
