@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from helpers import metrics
 from helpers.config import config_dir, load_yaml
 from helpers.extract import (
     COUNT_COLUMNS,
@@ -228,24 +229,17 @@ def cannot_show(extract: Extract, need: str) -> str | None:
         held = all(column in extract.episodes for column in DEMOGRAPHIC_COLUMNS)
     else:
         held = need not in extract.absent
-    if held:
-        return None
+    return None if held else not_held_sentence(extract.kind, need)
+
+
+def not_held_sentence(kind: str, need: str) -> str:
+    """Why a figure needing ``need`` is not shown, for an extract of ``kind``."""
     which = (
-        "The Ofsted Annex A early help list"
-        if extract.kind == KIND
+        "The Ofsted Annex A early help list (List 2)"
+        if kind == KIND
         else "The case-management extract this report runs on"
     )
-    return f"{which} does not record {NOT_HELD[need]}, so it is not shown here."
-
-
-def covered_months(months: pd.PeriodIndex, covers_from: str | None) -> pd.PeriodIndex:
-    """The months of a window that the extract covers whole: all of them, unless the extract
-    starts at ``covers_from`` (ISO date), when a month that starts before it is left out (a
-    month counted from part of its days, or none, would read as a fall to zero)."""
-    if not covers_from:
-        return months
-    first = pd.Timestamp(covers_from)
-    return months[[m.start_time >= first for m in months]]
+    return f"{which} does not record {NOT_HELD[need]}, so what needs it is not shown."
 
 
 def covers_date(extract: Extract, day: str | pd.Timestamp) -> bool:
@@ -702,3 +696,64 @@ def load_annex_a(path: str | Path, allow_invalid: bool = False) -> Extract:
         absent=ANNEX_A_ABSENT,
         covers_from=None if pd.isna(covers) else covers.date().isoformat(),
     )
+
+
+# --------------------------------------------------------------------------- demographics
+
+#: The characteristics of the demographics section, in the order the page shows them.
+CHARACTERISTICS = {"age_band": "Age band", "sex": "Sex", "ethnic_group": "Ethnic group"}
+
+
+def _group_orders(settings: AnnexASettings) -> dict[str, list[str]]:
+    sexes = list(dict.fromkeys(settings.sex.values()))
+    return {
+        "age_band": age_band_order(settings),
+        "sex": [*sexes, NOT_RECORDED],
+        "ethnic_group": [*settings.ethnicity_order, NOT_RECORDED],
+    }
+
+
+def demographics_table(
+    episodes: pd.DataFrame,
+    snapshot_date: str | pd.Timestamp,
+    months: pd.PeriodIndex,
+    settings: AnnexASettings | None = None,
+) -> pd.DataFrame:
+    """Assessments open on ``snapshot_date`` and started in ``months``, by age band, sex and
+    ethnic group (the DfE major groups); every group listed, zeros included.
+
+    Columns: characteristic, group, open, started (blank when ``months`` is empty).
+    """
+    settings = settings or annex_a_settings()
+    day = metrics.as_timestamp(snapshot_date)
+    described = pd.DataFrame(
+        {
+            "age_band": age_band(episodes["age_years"], settings),
+            "sex": episodes["sex"].astype(object).fillna(NOT_RECORDED),
+            "ethnic_group": ethnicity_group(episodes["ethnicity"], settings),
+        },
+        index=episodes.index,
+    )
+    open_now = metrics.open_at(episodes, day)
+    started = (
+        episodes["start_date"].between(months[0].start_time, months[-1].end_time)
+        if len(months)
+        else pd.Series(False, index=episodes.index)
+    )
+    rows = []
+    for characteristic, order in _group_orders(settings).items():
+        column = described[characteristic]
+        open_counts = column[open_now].value_counts().reindex(order, fill_value=0)
+        start_counts = column[started].value_counts().reindex(order, fill_value=0)
+        for group in order:
+            rows.append(
+                {
+                    "characteristic": CHARACTERISTICS[characteristic],
+                    "group": group,
+                    "open": int(open_counts[group]),
+                    "started": int(start_counts[group]) if len(months) else pd.NA,
+                }
+            )
+    table = pd.DataFrame(rows)
+    table["started"] = table["started"].astype("Int64")
+    return table

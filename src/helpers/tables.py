@@ -26,7 +26,11 @@ def open_by_lead_agency(
     cats = _cats(cats)
     day = metrics.as_timestamp(snapshot_date)
     open_now = episodes[metrics.open_at(episodes, day)]
-    counts = open_now["lead_agency"].value_counts().reindex(list(cats.lead_agencies), fill_value=0)
+    # An agency outside the list (an Annex A organisation in no group) is shown as recorded,
+    # after the listed ones.
+    found = open_now["lead_agency"].value_counts()
+    extra = sorted(str(a) for a in found.index if a not in set(cats.lead_agencies))
+    counts = found.reindex([*cats.lead_agencies, *extra], fill_value=0)
     return pd.DataFrame(
         {
             "snapshot_date": day,
