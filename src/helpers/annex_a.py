@@ -239,7 +239,7 @@ def not_held_sentence(kind: str, need: str) -> str:
         if kind == KIND
         else "The case-management extract this report runs on"
     )
-    return f"{which} does not record {NOT_HELD[need]}, so what needs it is not shown."
+    return f"{which} does not record {NOT_HELD[need]}."
 
 
 def covers_date(extract: Extract, day: str | pd.Timestamp) -> bool:
@@ -255,9 +255,10 @@ def coverage_sentence(extract: Extract) -> str:
     taken = pd.Timestamp(extract.taken_on) if extract.taken_on else None
     until = f" to {taken.day} {taken:%B %Y}" if taken is not None else ""
     return (
-        f"The early help list covers assessments from {first.day} {first:%B %Y}{until}. "
+        f"The early help list covers assessments started from {first.day} {first:%B %Y}{until}. "
         "Months and year-to-date figures that start before then are not shown: they would "
-        "count only part of the work."
+        "count only part of the work. Completed assessments are those of the assessments "
+        "started since then."
     )
 
 
@@ -389,8 +390,8 @@ def read_list_2(path: Path, label: str, problems: Problems, warnings: list[str])
         return pd.DataFrame()
     if header_at:
         warnings.append(
-            f"{label}: the header is on row {header_at + 1}; the {header_at} row(s) above it "
-            "were skipped."
+            f"List 2 of {path.name}: the header is on row {header_at + 1}; the {header_at} "
+            "row(s) above it were skipped."
         )
     headers = [str(v).strip() for v in sheet.iloc[header_at]]
     body = sheet.iloc[header_at + 1 :].copy()
@@ -675,9 +676,9 @@ def load_annex_a(path: str | Path, allow_invalid: bool = False) -> Extract:
     notes = unmapped_organisations(episodes, label)
     if len(notes):
         warnings.append(
-            f"{len(notes)} organisation name(s) in List 2 are in no lead-agency group of "
-            "config/annex_a.yaml; they are shown as recorded and listed in "
-            "tables/data_quality_notes.csv."
+            f"{len(notes)} organisation name(s) in List 2 are in none of the lead-agency groups "
+            "the council has set; they are shown as recorded and listed in "
+            "tables/data_quality_notes.csv (add them to the groups in config/annex_a.yaml)."
         )
     covers = episodes["start_date"].min()
     return Extract(

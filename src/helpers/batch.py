@@ -180,8 +180,8 @@ def write_not_shown(name: str, reasons: list[str], staging: Path, source: dict) 
     nb.cells = [
         nbformat.v4.new_markdown_cell(heading.source),
         nbformat.v4.new_markdown_cell(
-            "**What this extract cannot show.** " + " ".join(reasons) + " This section needs it "
-            "for every figure it holds, so it has no figures in this report."
+            "**What this extract cannot show.** " + " ".join(reasons) + " Every figure of this "
+            "section needs it, so the section has no figures in this report."
         ),
     ]
     nb.metadata["earlyhelp"] = {"data_source": source, "parameters": {}, "not_shown": reasons}

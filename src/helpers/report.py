@@ -68,6 +68,8 @@ def escape(value: object) -> str:
 
 def source_line(extract: Extract) -> str:
     """The footer every chart and table carries: which data it came from."""
+    if extract.is_synthetic and extract.kind == annex_a.KIND:
+        return f"Source: synthetic Annex A workbook (invented data), sha256 {extract.sha256[:12]}"
     if extract.is_synthetic:
         return f"Source: synthetic extract (invented data), sha256 {extract.sha256[:12]}"
     return f"Source: extract {Path(extract.source).name}, sha256 {extract.sha256[:12]}"
@@ -312,6 +314,7 @@ def cannot_show(extract: Extract, need: str) -> bool:
     it cannot show and why, where the figure would have been."""
     sentence = annex_a.cannot_show(extract, need)
     if sentence:
+        sentence += " This part of the report cannot be shown."
         display(
             HTML(
                 f'<div class="not-shown" style="border-left:4px solid {WARNING_COLOUR};'
