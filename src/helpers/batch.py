@@ -118,6 +118,9 @@ class Edition:
     name: str
     period: str  # the report month, YYYY-MM: the edition's folder name
     notebooks: dict[str, dict]
+    #: The extract the edition is made from (``data_dir`` in its file, from the repository's
+    #: root), when it names one; ``--data-dir`` overrides it. None: the synthetic extract.
+    data_dir: str | None = None
 
     @property
     def report_period(self) -> ReportPeriod:
@@ -135,7 +138,10 @@ class Edition:
             period = ReportPeriod.of(str(raw["period"])).name
         except (ValueError, TypeError):
             period = str(as_month(raw["period"], f"{path}: period"))  # refuses, naming it
-        return cls(name=raw["name"], period=period, notebooks=notebooks)
+        data_dir = raw.get("data_dir")
+        if data_dir:
+            data_dir = str(PROJECT_ROOT / str(data_dir))
+        return cls(name=raw["name"], period=period, notebooks=notebooks, data_dir=data_dir)
 
 
 @dataclass
@@ -642,12 +648,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.edition:
             edition = Edition.load(args.edition)
             plan, period, title = edition.notebooks, edition.period, edition.name
+            data_dir = args.data_dir or edition.data_dir
             source, commentary = args.edition, commentary_folder(args.edition)
         else:
             report_period = ReportPeriod.of(str(as_month(args.month, "--month")))
             period = report_period.name
             plan, title = monthly_plan(report_period), "Early Help performance report"
             source, commentary = f"--month {period}", None
+            data_dir = args.data_dir
         plan = check_plan(plan, NOTEBOOKS_DIR, source)
         if args.parameter:
             plan = apply_overrides(plan, args.parameter, NOTEBOOKS_DIR)
@@ -655,7 +663,7 @@ def main(argv: list[str] | None = None) -> int:
         run_batch(
             plan,
             period,
-            args.data_dir,
+            data_dir,
             args.output_dir,
             args.jobs,
             args.strict,
