@@ -112,3 +112,14 @@ def test_list_2_counts_agree_with_the_same_episodes_run_through_the_native_contr
         right = pd.read_csv(listed / "tables" / f"{name}.csv")
         pd.testing.assert_frame_equal(left, right, check_dtype=False, obj=name)
     assert len(pd.read_csv(native / "tables" / "opened_closed_by_month.csv")) == 13
+
+
+def test_a_period_before_the_list_starts_is_refused_with_what_to_choose(tmp_path, capsys):
+    status = batch.main(
+        ["--month", "2015-08", "--data-dir", str(EXAMPLE), "--output-dir", str(tmp_path)]
+    )
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "covers only the work from 1 October 2015" in err and "31 August 2015" in err
+    assert "Traceback" not in err
+    assert not list(tmp_path.glob("2015-08*"))

@@ -178,6 +178,33 @@ def sections_not_shown(plan: dict[str, dict], source: dict) -> dict[str, list[st
     }
 
 
+def _refuse_period_before_coverage(plan: dict[str, dict], data: dict, source: str) -> None:
+    """An extract that covers only recent work (an Annex A list) cannot report a period that
+    ends before its first day: every figure would be missing, not zero."""
+    if not data.get("covers_from"):
+        return
+    first = pd.Timestamp(data["covers_from"])
+    ends = [
+        pd.Timestamp(str(value))
+        for params in plan.values()
+        for key, value in params.items()
+        if key == "snapshot_date" and value
+    ] + [
+        pd.Period(str(value), freq="M").end_time.normalize()
+        for params in plan.values()
+        for key, value in params.items()
+        if key == "report_month" and value
+    ]
+    early = [end for end in ends if end < first]
+    if early:
+        raise RefusedError(
+            f"{source}: the extract covers only the work from {first.day} {first:%B %Y} (its "
+            f"earliest assessment), and the period ends on {min(early).day} "
+            f"{min(early):%B %Y}, before it. Choose a period that ends on or after "
+            f"{first.day} {first:%B %Y}."
+        )
+
+
 def write_not_shown(name: str, reasons: list[str], staging: Path, source: dict) -> Outcome:
     """The page of a section the extract cannot feed: its heading, and what it cannot show."""
     original = nbformat.read(NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
@@ -211,6 +238,7 @@ def data_source(extract: Extract) -> dict:
         "helpers_version": __version__,
         "kind": extract.kind,
         "absent": list(extract.absent),
+        "covers_from": extract.covers_from,
     }
 
 
@@ -443,6 +471,7 @@ def _run_locked(
         log.data_source, extract_warnings, (taken, how), last_activity = _validate_in_child(
             data, validated, staging / "tables", allow_invalid, publish, data_format
         )
+        _refuse_period_before_coverage(plan, log.data_source, source)
         # Sections the extract cannot feed (an Annex A list has no budget) get a page saying so.
         for name, reasons in sections_not_shown(plan, log.data_source).items():
             outcomes.append(write_not_shown(name, reasons, staging, log.data_source))
