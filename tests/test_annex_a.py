@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
+from sdc_oracle import recoverable
 
 from helpers import annex_a, metrics
 from helpers.dev.synthetic_annex_a import (
@@ -313,3 +314,48 @@ def test_any_valid_list_2_round_trips_to_the_same_counts(tmp_path, rows, messy, 
         part = table[table["characteristic"] == characteristic]
         assert part["started"].sum() == len(rows)
         assert part["open"].sum() == int(metrics.open_at(episodes, "2016-06-01").sum())
+
+
+# --------------------------------------------------------------------------- disclosure
+
+
+@pytest.fixture(scope="module")
+def example():
+    return annex_a.load_any_extract(EXAMPLE)
+
+
+def test_published_demographics_hide_small_counts_and_what_would_reveal_them(example):
+    from helpers.disclosure import audit, is_suppressed, policy
+    from helpers.figures import demographics_figures
+
+    rules = policy()
+    plain = demographics_figures(
+        example.episodes, "2016-03-31", "2016-03", covers_from="2015-10-01"
+    )
+    small = [v for v in plain.table["open"] if rules.is_small(int(v))]
+    assert small, "the example should hold a small group (sex: Neither)"
+    published = demographics_figures(
+        example.episodes, "2016-03-31", "2016-03", publish=True, covers_from="2015-10-01"
+    )
+    assert audit(published.counts, published.hidden) == []
+    assert recoverable(published.counts, set(published.hidden)) == []  # independent of the audit
+    for column in ("open", "started"):
+        shown = [v for v in published.table[column] if not is_suppressed(v)]
+        assert not [v for v in shown if rules.is_small(int(v))]
+    # a hidden group has a partner hidden with it: a total less the rest does not reveal it
+    for _, part in published.table.groupby("characteristic"):
+        hidden = sum(is_suppressed(v) for v in part["open"])
+        assert hidden != 1
+    # every characteristic adds to the same total, as printed
+    for _, part in plain.table.groupby("characteristic"):
+        assert part["open"].sum() == plain.total_open
+        assert part["started"].sum() == plain.total_started
+
+
+def test_a_window_the_list_does_not_cover_counts_no_starts(example):
+    from helpers.figures import demographics_figures
+
+    figures = demographics_figures(
+        example.episodes, "2016-03-31", "2015-09", covers_from=example.covers_from
+    )
+    assert figures.total_started is None and "started" not in figures.table
