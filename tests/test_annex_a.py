@@ -359,3 +359,18 @@ def test_a_window_the_list_does_not_cover_counts_no_starts(example):
         example.episodes, "2016-03-31", "2015-09", covers_from=example.covers_from
     )
     assert figures.total_started is None and "started" not in figures.table
+
+
+def test_open_by_organisation_adds_to_each_lead_agency_and_is_protected_with_it(example):
+    from helpers.disclosure import audit
+    from helpers.figures import lead_agency_figures
+
+    args = (example.episodes, example.refusals, "2016-03-31", "2016-03-31")
+    plain = lead_agency_figures(*args, covers_from=example.covers_from)
+    by_agency = plain.by_organisation.groupby("lead_agency")["episodes"].sum()
+    agencies = plain.open_table.set_index("lead_agency")["episodes"]
+    assert by_agency.to_dict() == agencies[agencies > 0].to_dict()
+    assert "Positive Youth Foundation" in set(plain.by_organisation["organisation"])
+    published = lead_agency_figures(*args, publish=True, covers_from=example.covers_from)
+    assert audit(published.counts, published.hidden) == []
+    assert recoverable(published.counts, set(published.hidden)) == []

@@ -61,7 +61,7 @@ def test_the_monthly_batch_runs_on_the_example_without_a_traceback(example_repor
     assert "Traceback" not in run.stderr + run.stdout
     pages = {p.stem for p in (report / "html").glob("*.html")}
     assert set(batch.monthly_plan("2016-03")) <= pages
-    for name in SHARED + ("demographics", "open_by_holder"):
+    for name in SHARED + ("demographics", "open_by_holder", "open_by_organisation"):
         assert (report / "tables" / f"{name}.csv").is_file(), name
     notes = pd.read_csv(report / "tables" / "data_quality_notes.csv")
     assert list(notes["value"]) == ["Positive Youth Foundation"]

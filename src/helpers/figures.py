@@ -69,6 +69,8 @@ class LeadAgencyFigures(ProtectedFigures):
     previous_day: pd.Timestamp
     previous_non_la_pct: object  # the share outside the LA a month earlier (RAG trend)
     refusals: pd.DataFrame  # year to date at the previous month end and at the period end
+    #: By organisation as recorded, within its lead agency (an Annex A list); None otherwise.
+    by_organisation: pd.DataFrame | None = None
 
 
 def lead_agency_figures(
@@ -119,7 +121,23 @@ def lead_agency_figures(
         )
         counts.add_sum(ytd[1], [ytd[0], in_month])
 
+    by_organisation = None
+    if "organisation" in episodes:  # each agency's organisations add to its printed count
+        by_organisation = tables.open_by_organisation(episodes, day, open_table)
+        organisations = [
+            counts.add(("organisation", a, o), n)
+            for a, o, n in by_organisation[["lead_agency", "organisation", "episodes"]].itertuples(
+                index=False
+            )
+        ]
+        for agency in open_table["lead_agency"]:
+            parts = [k for k in organisations if k[1] == agency]
+            if parts:
+                counts.add_sum(("agency", agency), parts)
+
     mask = _Masker(counts, publish)
+    if by_organisation is not None:
+        by_organisation = mask.column(by_organisation, "episodes", [(k,) for k in organisations])
     open_table = mask.column(open_table, "episodes", [(k,) for k in agencies])
     open_table = mask.column(open_table, "pct", [(k, total) for k in agencies])
     held = mask.column(held, "episodes", [(k,) for k in holders])
@@ -135,6 +153,7 @@ def lead_agency_figures(
             else float("nan")
         ),
         refusals=mask.column(refusals_table, "refusals_ytd", [(k,) for k in ytd]),
+        by_organisation=by_organisation,
         counts=mask.counts,
         hidden=mask.hidden,
     )

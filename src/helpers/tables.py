@@ -41,6 +41,34 @@ def open_by_lead_agency(
     )
 
 
+def open_by_organisation(
+    episodes: pd.DataFrame, snapshot_date: str | pd.Timestamp, open_table: pd.DataFrame
+) -> pd.DataFrame:
+    """Episodes open at ``snapshot_date`` by organisation as recorded (an Annex A list), within
+    the lead agencies of ``open_table`` and in its order; the busiest organisation first."""
+    day = metrics.as_timestamp(snapshot_date)
+    open_now = episodes[metrics.open_at(episodes, day)]
+    counts = (
+        open_now.groupby(
+            [open_now["lead_agency"].astype(str), open_now["organisation"].astype(str)]
+        )
+        .size()
+        .rename("episodes")
+        .reset_index()
+    )
+    order = {agency: i for i, agency in enumerate(open_table["lead_agency"])}
+    counts = counts.assign(rank=counts["lead_agency"].map(order))
+    counts = counts.sort_values(["rank", "episodes", "organisation"], ascending=[True, False, True])
+    return pd.DataFrame(
+        {
+            "snapshot_date": day,
+            "lead_agency": counts["lead_agency"].to_numpy(),
+            "organisation": counts["organisation"].to_numpy(),
+            "episodes": counts["episodes"].to_numpy(dtype="int64"),
+        }
+    )
+
+
 def held_outside_local_authority(
     open_table: pd.DataFrame, cats: Categories | None = None
 ) -> pd.DataFrame:
