@@ -374,3 +374,24 @@ def test_open_by_organisation_adds_to_each_lead_agency_and_is_protected_with_it(
     published = lead_agency_figures(*args, publish=True, covers_from=example.covers_from)
     assert audit(published.counts, published.hidden) == []
     assert recoverable(published.counts, set(published.hidden)) == []
+
+
+def test_each_kind_of_extract_says_what_it_cannot_show_and_the_window_it_covers(example):
+    from helpers.extract import load_report_extract
+
+    native = load_report_extract("")
+    assert annex_a.cannot_show(native, "budget") is None
+    assert annex_a.cannot_show(native, "demographics") == (
+        "The case-management extract this report runs on does not record the child's age, sex "
+        "and ethnicity."
+    )
+    assert annex_a.coverage_sentence(native) == ""
+    assert annex_a.covers_date(native, "2001-01-01")
+    assert "does not record why an assessment ended" in annex_a.cannot_show(
+        example, "closure_reason"
+    )
+    assert annex_a.coverage_sentence(example).startswith(
+        "The early help list covers assessments started from 1 October 2015 to 31 March 2016."
+    )
+    assert not annex_a.covers_date(example, "2015-09-30")
+    assert annex_a.covers_date(example, "2015-10-01")

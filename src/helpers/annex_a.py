@@ -258,7 +258,8 @@ def coverage_sentence(extract: Extract) -> str:
         f"The early help list covers assessments started from {first.day} {first:%B %Y}{until}. "
         "Months and year-to-date figures that start before then are not shown: they would "
         "count only part of the work. Completed assessments are those of the assessments "
-        "started since then."
+        "started since then, and no assessment in the list can have been open for longer than "
+        "the time since then."
     )
 
 
