@@ -232,7 +232,7 @@ def test_a_workbook_without_list_2_or_its_columns_is_one_sentence(tmp_path):
     )
     with pytest.raises(ExtractError, match="column is missing from List 2") as caught:
         annex_a.load_any_extract(missing)
-    assert "organisation" in str(caught.value)
+    assert "column Organisation completing assessment: column is missing" in str(caught.value)
 
 
 def test_the_example_is_recognised_as_annex_a_and_a_native_extract_is_not(tmp_path):

@@ -16,6 +16,7 @@ every caller that may meet an Annex A workbook loads an extract (:func:`load_any
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -32,6 +33,8 @@ from helpers.extract import (
     COUNT_COLUMNS,
     EXCLUDED_COLUMNS,
     SYNTHETIC_MANIFEST,
+    TAKEN_INFERRED,
+    TAKEN_RECORDED,
     VALIDATED_MANIFEST,
     Extract,
     ExtractError,
@@ -107,6 +110,19 @@ COLUMNS = (
         True,
     ),
 )
+
+
+#: Each column's header as the Ofsted template writes it, for messages.
+HEADERS = {
+    "child_id": "Child Unique ID",
+    "sex": "Gender (or Sex)",
+    "ethnicity": "Ethnicity",
+    "date_of_birth": "Date of Birth",
+    "age_years": "Age of Child (Years)",
+    "start_date": "Assessment start date",
+    "end_date": "Assessment completion date",
+    "organisation": "Organisation completing assessment",
+}
 
 
 def squeeze(text: object) -> str:
@@ -325,13 +341,15 @@ def _manifest(path: Path) -> dict:
     manifest = path.parent / SYNTHETIC_MANIFEST
     if not manifest.is_file():
         return {}
-    recorded = json.loads(manifest.read_text(encoding="utf-8"))
-    return recorded if recorded.get("file") == path.name else {}
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    except (ValueError, OSError):  # someone else's manifest.json: not the example's
+        return {}
+    return recorded if isinstance(recorded, dict) and recorded.get("file") == path.name else {}
 
 
 def file_sha256(path: Path) -> str:
-    import hashlib
-
+    """The workbook's checksum, as the run log and the pages record it."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -408,19 +426,16 @@ def read_list_2(path: Path, label: str, problems: Problems, warnings: list[str])
         {names[p]: body.iloc[:, p].astype("string").str.strip() for p in names},
         index=body.index,
     )
-    blank = (
-        frame.fillna("").eq("").all(axis=1) if len(frame.columns) else frame.index == frame.index
-    )
-    frame = frame[~blank]
+    frame = frame[~frame.fillna("").eq("").all(axis=1)]  # blank lines between records
     for column in COLUMNS:
         if column.name in frame:
             continue
         if column.required:
             problems.append(
-                Problem(label, None, column.aliases[0], None, "column is missing from List 2")
+                Problem(label, None, HEADERS[column.name], None, "column is missing from List 2")
             )
         else:
-            warnings.append(f"{label}: no column for {column.name.replace('_', ' ')}.")
+            warnings.append(f"List 2 of {path.name} has no column {HEADERS[column.name]!r}.")
     frame.attrs["headers"] = written
     return frame
 
@@ -448,7 +463,7 @@ def parse_list_2(
         # A child may be born long before the service's records start: births get their own window.
         window = replace(read, earliest_date=EARLIEST_BIRTH) if name == "date_of_birth" else read
         column = read_date_column(raw[name], name == "start_date", window, latest)
-        header = headers.get(name, name)
+        header = headers.get(name, HEADERS[name])
         if column.column_problem:
             problems.append(Problem(label, None, header, None, column.column_problem))
         for group in column.problem_groups:
@@ -458,7 +473,7 @@ def parse_list_2(
     blank_child = child.fillna("").eq("")
     problems.add_rows(
         label,
-        headers.get("child_id", "Child Unique ID"),
+        headers.get("child_id", HEADERS["child_id"]),
         _rows(raw.index[blank_child]),
         child[blank_child],
         "is required but blank",
@@ -467,7 +482,7 @@ def parse_list_2(
     ends_early = typed["end_date"] < typed["start_date"]
     problems.add_rows(
         label,
-        headers.get("end_date", "Assessment completion date"),
+        headers.get("end_date", HEADERS["end_date"]),
         _rows(raw.index[ends_early.fillna(False)]),
         typed.loc[ends_early.fillna(False), "end_date"].dt.strftime("%Y-%m-%d"),
         "is before the assessment start date",
@@ -619,10 +634,9 @@ def load_annex_a(path: str | Path, allow_invalid: bool = False) -> Extract:
     manifest = _manifest(path)
     recorded = manifest.get("extract_date") if manifest.get("sha256") == digest else None
     if recorded:
-        taken, how = pd.Timestamp(recorded).date(), f"recorded in {SYNTHETIC_MANIFEST}"
+        taken, how = pd.Timestamp(recorded).date(), TAKEN_RECORDED
     else:
-        taken = dt.date.fromtimestamp(path.stat().st_mtime)
-        how = "inferred: the day its files were last written"
+        taken, how = dt.date.fromtimestamp(path.stat().st_mtime), TAKEN_INFERRED
     settings = extract_settings()
     latest = settings.latest_date or taken
     problems = Problems()
