@@ -371,6 +371,10 @@ def test_open_by_organisation_adds_to_each_lead_agency_and_is_protected_with_it(
     agencies = plain.open_table.set_index("lead_agency")["episodes"]
     assert by_agency.to_dict() == agencies[agencies > 0].to_dict()
     assert "Positive Youth Foundation" in set(plain.by_organisation["organisation"])
+    held = plain.held.set_index("held_by")["episodes"]
+    # an organisation in no group is neither the local authority's nor outside it
+    assert held["Not in a lead-agency group"] == agencies["Positive Youth Foundation"]
+    assert held.sum() == agencies.sum()
     published = lead_agency_figures(*args, publish=True, covers_from=example.covers_from)
     assert audit(published.counts, published.hidden) == []
     assert recoverable(published.counts, set(published.hidden)) == []

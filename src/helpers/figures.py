@@ -105,8 +105,11 @@ def lead_agency_figures(
     holders = counts.add_each("held_by", held["held_by"], held["episodes"])
     counts.add_sum(total, holders)
     non_la = [("agency", a) for a in open_table["lead_agency"] if a in cats.non_la_agencies]
-    counts.add_sum(holders[0], [k for k in agencies if k not in non_la])
+    ungrouped = [("agency", a) for a in open_table["lead_agency"] if a not in cats.lead_agencies]
+    counts.add_sum(holders[0], [k for k in agencies if k not in non_la and k not in ungrouped])
     counts.add_sum(holders[1], non_la)
+    if ungrouped:  # an Annex A organisation in no group: neither inside the LA nor outside
+        counts.add_sum(holders[2], ungrouped)
     # The previous month's share is printed; its counts are not, but protect them as if they were.
     before = counts.add_each("held_by_before", previous["held_by"], previous["episodes"])
     before_total = counts.add(("open_before",), previous["episodes"].sum())

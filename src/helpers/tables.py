@@ -11,6 +11,10 @@ import pandas as pd
 from helpers import metrics
 from helpers.config import Categories, categories
 
+HELD_BY_LA = "Local authority"
+HELD_OUTSIDE_LA = "Outside the local authority"
+NOT_GROUPED = "Not in a lead-agency group"
+
 
 def _cats(cats: Categories | None) -> Categories:
     return cats or categories()
@@ -72,15 +76,21 @@ def open_by_organisation(
 def held_outside_local_authority(
     open_table: pd.DataFrame, cats: Categories | None = None
 ) -> pd.DataFrame:
-    """Open episodes held by the local authority and outside it (``non_la_agencies``)."""
+    """Open episodes held by the local authority and outside it (``non_la_agencies``).
+
+    An agency in no list (an Annex A organisation in no lead-agency group) is neither: its
+    episodes are a third row, "Not in a lead-agency group", when there are any.
+    """
     cats = _cats(cats)
     non_la = open_table["lead_agency"].isin(cats.non_la_agencies)
-    counts = pd.Series(
-        {
-            "Local authority": int(open_table.loc[~non_la, "episodes"].sum()),
-            "Outside the local authority": int(open_table.loc[non_la, "episodes"].sum()),
-        }
-    )
+    listed = open_table["lead_agency"].isin(cats.lead_agencies)
+    held = {
+        HELD_BY_LA: int(open_table.loc[listed & ~non_la, "episodes"].sum()),
+        HELD_OUTSIDE_LA: int(open_table.loc[non_la, "episodes"].sum()),
+    }
+    if (~listed).any():
+        held[NOT_GROUPED] = int(open_table.loc[~listed, "episodes"].sum())
+    counts = pd.Series(held)
     return pd.DataFrame(
         {
             "snapshot_date": open_table["snapshot_date"].iloc[0],
