@@ -123,3 +123,42 @@ def test_a_period_before_the_list_starts_is_refused_with_what_to_choose(tmp_path
     assert "covers only the work from 1 October 2015" in err and "31 August 2015" in err
     assert "Traceback" not in err
     assert not list(tmp_path.glob("2015-08*"))
+
+
+def test_published_annex_a_report_shows_no_count_of_1_to_4(tmp_path):
+    from count_scan import small_counts_on_page
+
+    status = batch.main(
+        [
+            "--month",
+            "2016-03",
+            "--data-dir",
+            str(EXAMPLE),
+            "--output-dir",
+            str(tmp_path),
+            "--publish",
+            "--jobs",
+            "2",
+        ]
+    )
+    assert status == 0
+    report = tmp_path / "2016-03-published"
+    counts = {
+        "open_by_lead_agency": ["episodes"],
+        "open_by_organisation": ["episodes"],
+        "open_by_holder": ["episodes"],
+        "opened_closed_by_month": ["opened", "closed"],
+        "time_open_bands": ["episodes"],
+        "demographics": ["open", "started"],
+    }
+    demographics = pd.read_csv(report / "tables" / "demographics.csv", dtype=str)
+    assert (demographics["open"] == "[c]").any()  # the example has groups of 1-4
+    for name, columns in counts.items():
+        frame = pd.read_csv(report / "tables" / f"{name}.csv", dtype=str)
+        for column in columns:
+            small = frame[column][frame[column].isin(["1", "2", "3", "4"])]
+            assert small.empty, f"{name}.csv {column}: {list(small)}"
+    assert not (report / "tables" / "data_quality_notes.csv").exists()  # rows: analysts only
+    pages = [report / "index.html", *sorted((report / "html").glob("*.html"))]
+    found = [f"{page.name}: {where}" for page in pages for where in small_counts_on_page(page)]
+    assert not found, "\n".join(found)
