@@ -158,8 +158,9 @@ class BatchError(RuntimeError):
     pass
 
 
-#: What each section cannot do without (see ``helpers.annex_a.NOT_HELD``). A section whose
-#: extract lacks all it needs is not run: its page says what it cannot show, and why.
+#: What each section cannot do without (see ``helpers.annex_a.NOT_HELD``), the first being what
+#: every figure of it needs. A section whose extract lacks that is not run: its page says what
+#: the extract does not record, and that the section therefore has no figures.
 SECTION_NEEDS = {
     "04_open_episodes_by_lsoa": ("address",),
     "05_strengthening_families": ("family",),
@@ -213,8 +214,8 @@ def write_not_shown(name: str, reasons: list[str], staging: Path, source: dict) 
     nb.cells = [
         nbformat.v4.new_markdown_cell(heading.source),
         nbformat.v4.new_markdown_cell(
-            "**What this extract cannot show.** " + " ".join(reasons) + " Every figure of this "
-            "section needs it, so the section has no figures in this report."
+            "**What this extract cannot show.** " + " ".join(reasons) + " The figures of this "
+            "section need what it does not record, so the section has no figures in this report."
         ),
     ]
     nb.metadata["earlyhelp"] = {"data_source": source, "parameters": {}, "not_shown": reasons}
