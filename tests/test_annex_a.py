@@ -415,3 +415,11 @@ def test_the_committed_example_is_what_the_generator_makes_and_its_manifest_reco
         if sheet != "List 2":  # formulas like =TODAY() are not evaluated: compare the text
             committed, regenerated = committed.fillna(""), regenerated.fillna("")
         pd.testing.assert_frame_equal(committed, regenerated, obj=sheet)
+
+
+def test_a_list_where_no_organisation_is_in_a_group_keeps_every_name_as_recorded(tmp_path):
+    # Found by the round trip: a column of organisations none of which has a group.
+    rows = [HEADERS, ["1", "Male", "WBRI", "", 5, "03/11/2015", "", "Acme Ltd"]]
+    extract = annex_a.load_any_extract(_workbook(tmp_path / "acme.xlsx", rows))
+    assert list(extract.episodes["lead_agency"]) == ["Acme Ltd"]
+    assert list(extract.notes["value"]) == ["Acme Ltd"]

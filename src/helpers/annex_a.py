@@ -532,7 +532,9 @@ def episodes_from_list_2(
 ) -> pd.DataFrame:
     """One episode per assessment, in the native model's columns plus List 2's own."""
     settings = settings or annex_a_settings()
-    groups = typed["organisation"].map(lambda o: lead_agency_group(o, settings))
+    # The group, or the organisation as recorded when it is in none (a list, not Series.map:
+    # a column where no organisation has a group would otherwise be typed as all-missing).
+    groups = [lead_agency_group(o, settings) or o for o in typed["organisation"].astype(str)]
     episodes = pd.DataFrame(
         {
             "episode_id": (
@@ -540,7 +542,7 @@ def episodes_from_list_2(
             ),
             "child_id": typed["child_id"].astype("string"),
             "family_id": pd.Series(pd.NA, index=typed.index, dtype="string"),
-            "lead_agency": groups.fillna(typed["organisation"]).astype("string"),
+            "lead_agency": pd.Series(groups, index=typed.index, dtype="string"),
             "caf_level": pd.Series(pd.NA, index=typed.index, dtype="Int64"),
             "start_date": typed["start_date"],
             "end_date": typed["end_date"],
