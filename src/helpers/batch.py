@@ -39,6 +39,7 @@ import papermill
 from tqdm import tqdm
 
 from helpers import __version__
+from helpers.annex_a import FORMATS, load_any_extract, not_held_sentence
 from helpers.config import PROJECT_ROOT
 from helpers.edition_pages import (
     EditionFacts,
@@ -51,7 +52,6 @@ from helpers.extract import (
     Extract,
     ExtractError,
     extract_settings,
-    load_extract,
     resolve_data_dir,
     save_validated,
 )
@@ -102,6 +102,7 @@ def monthly_plan(month: str | pd.Period | ReportPeriod) -> dict[str, dict]:
         "04_open_episodes_by_lsoa": by_day,
         "05_strengthening_families": by_month,
         "06_budget": by_month,
+        "08_demographics": by_month,
     }
     return {
         name: dict(params)
@@ -117,6 +118,9 @@ class Edition:
     name: str
     period: str  # the report month, YYYY-MM: the edition's folder name
     notebooks: dict[str, dict]
+    #: The extract the edition is made from (``data_dir`` in its file, from the repository's
+    #: root), when it names one; ``--data-dir`` overrides it. None: the synthetic extract.
+    data_dir: str | None = None
 
     @property
     def report_period(self) -> ReportPeriod:
@@ -134,7 +138,10 @@ class Edition:
             period = ReportPeriod.of(str(raw["period"])).name
         except (ValueError, TypeError):
             period = str(as_month(raw["period"], f"{path}: period"))  # refuses, naming it
-        return cls(name=raw["name"], period=period, notebooks=notebooks)
+        data_dir = raw.get("data_dir")
+        if data_dir:
+            data_dir = str(PROJECT_ROOT / str(data_dir))
+        return cls(name=raw["name"], period=period, notebooks=notebooks, data_dir=data_dir)
 
 
 @dataclass
@@ -151,6 +158,71 @@ class BatchError(RuntimeError):
     pass
 
 
+#: What each section cannot do without (see ``helpers.annex_a.NOT_HELD``), the first being what
+#: every figure of it needs. A section whose extract lacks that is not run: its page says what
+#: the extract does not record, and that the section therefore has no figures.
+SECTION_NEEDS = {
+    "04_open_episodes_by_lsoa": ("address",),
+    "05_strengthening_families": ("family",),
+    "06_budget": ("budget",),
+    "07_reconciliation": ("closure_reason", "refusals", "family"),
+}
+
+
+def sections_not_shown(plan: dict[str, dict], source: dict) -> dict[str, list[str]]:
+    """The sections of ``plan`` the extract cannot feed: notebook -> what it lacks, in words."""
+    absent = set(source.get("absent", ()))
+    return {
+        name: [not_held_sentence(source.get("kind", ""), need) for need in needs if need in absent]
+        for name, needs in SECTION_NEEDS.items()
+        if name in plan and absent.issuperset(needs[:1])
+    }
+
+
+def _refuse_period_before_coverage(plan: dict[str, dict], data: dict, source: str) -> None:
+    """An extract that covers only recent work (an Annex A list) cannot report a period that
+    ends before its first day: every figure would be missing, not zero."""
+    if not data.get("covers_from"):
+        return
+    first = pd.Timestamp(data["covers_from"])
+    ends = [
+        pd.Timestamp(str(value))
+        for params in plan.values()
+        for key, value in params.items()
+        if key == "snapshot_date" and value
+    ] + [
+        pd.Period(str(value), freq="M").end_time.normalize()
+        for params in plan.values()
+        for key, value in params.items()
+        if key == "report_month" and value
+    ]
+    early = [end for end in ends if end < first]
+    if early:
+        raise RefusedError(
+            f"{source}: the extract covers only the work from {first.day} {first:%B %Y} (its "
+            f"earliest assessment), and the period ends on {min(early).day} "
+            f"{min(early):%B %Y}, before it. Choose a period that ends on or after "
+            f"{first.day} {first:%B %Y}."
+        )
+
+
+def write_not_shown(name: str, reasons: list[str], staging: Path, source: dict) -> Outcome:
+    """The page of a section the extract cannot feed: its heading, and what it cannot show."""
+    original = nbformat.read(NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
+    heading = next(c for c in original.cells if c.cell_type == "markdown")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(heading.source),
+        nbformat.v4.new_markdown_cell(
+            "**What this extract cannot show.** " + " ".join(reasons) + " The figures of this "
+            "section need what it does not record, so the section has no figures in this report."
+        ),
+    ]
+    nb.metadata["earlyhelp"] = {"data_source": source, "parameters": {}, "not_shown": reasons}
+    nbformat.write(nb, staging / "notebooks" / f"{name}.ipynb")
+    return Outcome(name, True, 0.0, parameters={"not shown": " ".join(reasons)})
+
+
 def _stringify(params: dict) -> dict:
     return {
         key: (value.isoformat() if isinstance(value, dt.date) else value)
@@ -165,13 +237,22 @@ def data_source(extract: Extract) -> dict:
         "extract": Path(extract.source).name if not extract.is_synthetic else "synthetic",
         "extract_sha256": extract.sha256,
         "helpers_version": __version__,
+        "kind": extract.kind,
+        "absent": list(extract.absent),
+        "covers_from": extract.covers_from,
     }
 
 
 def _validate(
-    data: Path, folder: Path, tables: Path, allow_invalid: bool, publish: bool = False
+    data: Path,
+    folder: Path,
+    tables: Path,
+    allow_invalid: bool,
+    publish: bool = False,
+    data_format: str = "auto",
 ) -> tuple[dict, list[str], tuple[dt.date, str], dt.date | None]:
-    extract = load_extract(data, allow_invalid=allow_invalid)  # raises, listing every problem
+    # raises, listing every problem
+    extract = load_any_extract(data, allow_invalid=allow_invalid, data_format=data_format)
     save_validated(extract, folder)
     if allow_invalid:  # what was left out, and counts that reconcile
         if not publish:  # row by row, with values: for the analyst, never for publication
@@ -189,7 +270,12 @@ def _validate(
 
 
 def _validate_in_child(
-    data: Path, folder: Path, tables: Path, allow_invalid: bool = False, publish: bool = False
+    data: Path,
+    folder: Path,
+    tables: Path,
+    allow_invalid: bool = False,
+    publish: bool = False,
+    data_format: str = "auto",
 ) -> tuple[dict, list[str], tuple[dt.date, str], dt.date | None]:
     """Validate once, before any notebook runs, and leave a typed copy for the notebooks.
 
@@ -197,7 +283,7 @@ def _validate_in_child(
     system before the kernels start (a large extract would otherwise stay resident here). The
     child dies with the batch and is killed when the run is stopped (``helpers.runguard``).
     """
-    return run_in_child(_validate, data, folder, tables, allow_invalid, publish)
+    return run_in_child(_validate, data, folder, tables, allow_invalid, publish, data_format)
 
 
 def run_notebook(
@@ -308,6 +394,7 @@ def run_batch(
     command: str | None = None,
     source: str = "the plan",
     commentary: str | Path | None = None,
+    data_format: str = "auto",
 ) -> Path:
     """Run ``plan`` (notebook -> parameters) and publish ``<output_dir>/<period>``.
 
@@ -344,6 +431,7 @@ def run_batch(
             command,
             source,
             commentary,
+            data_format,
         )
 
 
@@ -363,6 +451,7 @@ def _run_locked(
     command: str | None,
     source: str,
     commentary: str | Path | None,
+    data_format: str = "auto",
 ) -> Path:
     started = time.time()
     remove_stale_partials(output, started)  # left by runs that were killed (SIGKILL)
@@ -381,8 +470,17 @@ def _run_locked(
     try:
         validated = staging / ".validated-extract"
         log.data_source, extract_warnings, (taken, how), last_activity = _validate_in_child(
-            data, validated, staging / "tables", allow_invalid, publish
+            data, validated, staging / "tables", allow_invalid, publish, data_format
         )
+        _refuse_period_before_coverage(plan, log.data_source, source)
+        # Sections the extract cannot feed (an Annex A list has no budget) get a page saying so.
+        for name, reasons in sections_not_shown(plan, log.data_source).items():
+            outcomes.append(write_not_shown(name, reasons, staging, log.data_source))
+        plan = {
+            name: params
+            for name, params in plan.items()
+            if name not in {o.notebook for o in outcomes}
+        }
         log.partial_month = check_coverage(plan, NOTEBOOKS_DIR, taken, how, source, partial_month)
         log.warnings += extract_warnings
         stale = stale_warning(
@@ -546,6 +644,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data-dir", default=None, help="extract folder or .xlsx (default: the synthetic extract)"
     )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="auto",
+        help="the extract's kind: the native contract, or an Ofsted Annex A workbook (its List "
+        "2, early help); auto: a workbook with a List 2 sheet is Annex A",
+    )
     parser.add_argument("--output-dir", default=str(DEFAULT_OUTPUT_DIR))
     parser.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel")
     parser.add_argument("--strict", action="store_true", help="fail on any warning")
@@ -573,12 +678,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.edition:
             edition = Edition.load(args.edition)
             plan, period, title = edition.notebooks, edition.period, edition.name
+            data_dir = args.data_dir or edition.data_dir
             source, commentary = args.edition, commentary_folder(args.edition)
         else:
             report_period = ReportPeriod.of(str(as_month(args.month, "--month")))
             period = report_period.name
             plan, title = monthly_plan(report_period), "Early Help performance report"
             source, commentary = f"--month {period}", None
+            data_dir = args.data_dir
         plan = check_plan(plan, NOTEBOOKS_DIR, source)
         if args.parameter:
             plan = apply_overrides(plan, args.parameter, NOTEBOOKS_DIR)
@@ -586,7 +693,7 @@ def main(argv: list[str] | None = None) -> int:
         run_batch(
             plan,
             period,
-            args.data_dir,
+            data_dir,
             args.output_dir,
             args.jobs,
             args.strict,
@@ -598,6 +705,7 @@ def main(argv: list[str] | None = None) -> int:
             command=f"python -m helpers.batch {shlex.join(arguments)}",
             source=source,
             commentary=commentary,
+            data_format=args.format,
         )
     except (ExtractError, RefusedError, FileNotFoundError, AlreadyRunning) as error:
         # what to fix in the input, or a run of the same report already under way

@@ -110,6 +110,8 @@ class EditionFacts:
     def source_words(self) -> str:
         source = self.data_source or {}
         checksum = source.get("extract_sha256", "")
+        if source.get("synthetic") and source.get("kind") == "annex-a":
+            return f"the synthetic Annex A workbook (invented data), SHA-256 checksum {checksum}"
         if source.get("synthetic"):
             return f"the synthetic extract (invented data), SHA-256 checksum {checksum}"
         return f"extract {source.get('extract', 'not recorded')}, SHA-256 checksum {checksum}"

@@ -286,6 +286,14 @@ class Extract:
     #: The day the extract was taken (see :func:`extract_taken_on`), as ISO text, and how known.
     taken_on: str | None = None
     taken_how: str = ""
+    #: Which contract it was read from: "native" (this module's) or "annex-a" (List 2 of the
+    #: Ofsted Annex A workbook, read by ``helpers.annex_a``).
+    kind: str = "native"
+    #: What the extract does not hold ("closure_reason", "refusals", "family", "address",
+    #: "budget"): the sections say so rather than count it as zero.
+    absent: tuple[str, ...] = ()
+    #: The first day the extract covers (ISO), when it covers only recent work; None: all.
+    covers_from: str | None = None
 
 
 # --------------------------------------------------------------------------- reading
@@ -944,6 +952,9 @@ def save_validated(extract: Extract, folder: Path) -> Path:
         "warnings": extract.warnings,
         "taken_on": extract.taken_on,
         "taken_how": extract.taken_how,
+        "kind": extract.kind,
+        "absent": list(extract.absent),
+        "covers_from": extract.covers_from,
     }
     (folder / VALIDATED_MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     return folder
@@ -951,6 +962,7 @@ def save_validated(extract: Extract, folder: Path) -> Path:
 
 def _load_validated(folder: Path) -> Extract:
     manifest = json.loads((folder / VALIDATED_MANIFEST).read_text(encoding="utf-8"))
+    manifest["absent"] = tuple(manifest.get("absent", ()))
     tables = {
         attribute: pd.read_parquet(folder / f"{name}.parquet")
         for name, attribute in _TABLE_ATTRIBUTES.items()

@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from helpers import annex_a, geo, metrics, tables
 from helpers import families as sf
-from helpers import geo, metrics, tables
 from helpers.config import Categories, categories
 from helpers.disclosure import Key, LinkedCounts, policy
 from helpers.formats import month_label, number, percent
@@ -69,6 +69,8 @@ class LeadAgencyFigures(ProtectedFigures):
     previous_day: pd.Timestamp
     previous_non_la_pct: object  # the share outside the LA a month earlier (RAG trend)
     refusals: pd.DataFrame  # year to date at the previous month end and at the period end
+    #: By organisation as recorded, within its lead agency (an Annex A list); None otherwise.
+    by_organisation: pd.DataFrame | None = None
 
 
 def lead_agency_figures(
@@ -78,8 +80,12 @@ def lead_agency_figures(
     refusals_period_end: str | pd.Timestamp,
     publish: bool = False,
     cats: Categories | None = None,
+    covers_from: str | None = None,
 ) -> LeadAgencyFigures:
-    """Indicator 1.1: CAFs open by lead agency, held outside the LA, trend, refusals."""
+    """Indicator 1.1: CAFs open by lead agency, held outside the LA, trend, refusals.
+
+    ``covers_from``: the first day the extract covers; a trend from before it is not computed.
+    """
     cats = cats or categories()
     day = metrics.as_timestamp(snapshot_date)
     open_table = tables.open_by_lead_agency(episodes, day, cats)
@@ -99,8 +105,11 @@ def lead_agency_figures(
     holders = counts.add_each("held_by", held["held_by"], held["episodes"])
     counts.add_sum(total, holders)
     non_la = [("agency", a) for a in open_table["lead_agency"] if a in cats.non_la_agencies]
-    counts.add_sum(holders[0], [k for k in agencies if k not in non_la])
+    ungrouped = [("agency", a) for a in open_table["lead_agency"] if a not in cats.lead_agencies]
+    counts.add_sum(holders[0], [k for k in agencies if k not in non_la and k not in ungrouped])
     counts.add_sum(holders[1], non_la)
+    if ungrouped:  # an Annex A organisation in no group: neither inside the LA nor outside
+        counts.add_sum(holders[2], ungrouped)
     # The previous month's share is printed; its counts are not, but protect them as if they were.
     before = counts.add_each("held_by_before", previous["held_by"], previous["episodes"])
     before_total = counts.add(("open_before",), previous["episodes"].sum())
@@ -115,7 +124,23 @@ def lead_agency_figures(
         )
         counts.add_sum(ytd[1], [ytd[0], in_month])
 
+    by_organisation = None
+    if "organisation" in episodes:  # each agency's organisations add to its printed count
+        by_organisation = tables.open_by_organisation(episodes, day, open_table)
+        organisations = [
+            counts.add(("organisation", a, o), n)
+            for a, o, n in by_organisation[["lead_agency", "organisation", "episodes"]].itertuples(
+                index=False
+            )
+        ]
+        for agency in open_table["lead_agency"]:
+            parts = [k for k in organisations if k[1] == agency]
+            if parts:
+                counts.add_sum(("agency", agency), parts)
+
     mask = _Masker(counts, publish)
+    if by_organisation is not None:
+        by_organisation = mask.column(by_organisation, "episodes", [(k,) for k in organisations])
     open_table = mask.column(open_table, "episodes", [(k,) for k in agencies])
     open_table = mask.column(open_table, "pct", [(k, total) for k in agencies])
     held = mask.column(held, "episodes", [(k,) for k in holders])
@@ -125,8 +150,13 @@ def lead_agency_figures(
         held=held,
         total=mask.value(int(counts.values[total]), total),
         previous_day=previous_day,
-        previous_non_la_pct=mask.value(float(previous["pct"].iloc[1]), before[1], before_total),
+        previous_non_la_pct=(
+            mask.value(float(previous["pct"].iloc[1]), before[1], before_total)
+            if not covers_from or previous_day >= pd.Timestamp(covers_from)
+            else float("nan")
+        ),
         refusals=mask.column(refusals_table, "refusals_ytd", [(k,) for k in ytd]),
+        by_organisation=by_organisation,
         counts=mask.counts,
         hidden=mask.hidden,
     )
@@ -178,11 +208,15 @@ def outcomes_figures(
     rolling_window_months: int,
     publish: bool = False,
     cats: Categories | None = None,
+    covers_from: str | None = None,
 ) -> OutcomesFigures:
-    """Indicator 1.2: CAFs opened and closed, why they closed, year to date, benchmark."""
+    """Indicator 1.2: CAFs opened and closed, why they closed, year to date, benchmark.
+
+    ``covers_from``: the first day the extract covers; the window keeps the months from it.
+    """
     cats = cats or categories()
     end = pd.Period(period_end, freq="M")
-    window = metrics.rolling_months(end, rolling_window_months)
+    window = metrics.covered_months(metrics.rolling_months(end, rolling_window_months), covers_from)
     this_year = metrics.year_to_date_months(end)
     last_year = metrics.financial_year_months(this_year[0].year - 1)
     last_month = metrics.year_to_date_months(end - 1) if end.month != 4 else None
@@ -580,5 +614,69 @@ def lsoa_figures(
         concentration=concentration,
         shares=concentration.shares_table() if concentration is not None else None,
         counts=counts,
+        hidden=mask.hidden,
+    )
+
+
+# --------------------------------------------------------------------------- demographics
+
+
+@dataclass
+class DemographicsFigures(ProtectedFigures):
+    table: pd.DataFrame  # characteristic, group, open, pct_open, started, pct_started
+    total_open: object
+    total_started: object  # None when the window holds no month the extract covers
+    months: pd.PeriodIndex  # the months the started assessments are counted over
+
+
+def demographics_figures(
+    episodes: pd.DataFrame,
+    snapshot_date: str | pd.Timestamp,
+    period_end: str | pd.Period,
+    window_months: int = 6,
+    publish: bool = False,
+    covers_from: str | None = None,
+) -> DemographicsFigures:
+    """Assessments open at the snapshot and started over the window, by age band, sex and
+    ethnic group; each characteristic's groups add to the same printed totals."""
+    months = metrics.covered_months(metrics.rolling_months(period_end, window_months), covers_from)
+    table = annex_a.demographics_table(episodes, snapshot_date, months)
+    counts = LinkedCounts()
+    columns = ["open", "started"] if len(months) else ["open"]
+    totals = {}
+    keys: dict[str, list[Key]] = {}
+    for column in columns:
+        keys[column] = [
+            counts.add((column, c, g), v)
+            for c, g, v in zip(table["characteristic"], table["group"], table[column], strict=True)
+        ]
+        first = table["characteristic"].iloc[0]
+        totals[column] = counts.add(
+            (column,), int(table.loc[table["characteristic"] == first, column].sum())
+        )
+        for characteristic in table["characteristic"].unique():
+            counts.add_sum(
+                totals[column],
+                [k for k in keys[column] if k[1] == characteristic],
+            )
+    for column in columns:
+        values = table[column].astype("int64")
+        table[f"pct_{column}"] = [metrics.pct(v, counts.values[totals[column]]) for v in values]
+    mask = _Masker(counts, publish)
+    for column in columns:
+        table = mask.column(table, column, [(k,) for k in keys[column]])
+        table = mask.column(table, f"pct_{column}", [(k, totals[column]) for k in keys[column]])
+    order = ["characteristic", "group", "open", "pct_open"]
+    order += ["started", "pct_started"] if len(months) else []
+    return DemographicsFigures(
+        table=table[order],
+        total_open=mask.value(counts.values[totals["open"]], totals["open"]),
+        total_started=(
+            mask.value(counts.values[totals["started"]], totals["started"])
+            if "started" in totals
+            else None
+        ),
+        months=months,
+        counts=mask.counts,
         hidden=mask.hidden,
     )

@@ -96,6 +96,7 @@ _READER_WORDS = (
     (re.compile(r"--allow-invalid"), "leaving invalid rows out"),
     (re.compile(r"--strict"), "strict mode"),
     (re.compile(r"--publish"), "publishing"),
+    (re.compile(r"config/annex_a\.yaml"), "the council's settings"),
     (re.compile(r"\b(\w+)\.(?:csv|xlsx)\b"), lambda m: f"the {FILE_WORDS.get(m[1], m[1])} file"),
     (re.compile(r"(?<=[A-Za-z0-9])_(?=[A-Za-z0-9])"), " "),
 )

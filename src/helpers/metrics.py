@@ -75,6 +75,19 @@ def rolling_months(period_end: str | pd.Period, n: int = 13) -> pd.PeriodIndex:
     return pd.period_range(end=end, periods=n, freq="M")
 
 
+def covered_months(months: pd.PeriodIndex, covers_from: str | None) -> pd.PeriodIndex:
+    """The months of a window that an extract covers whole.
+
+    All of them, unless the extract covers only the work from ``covers_from`` (ISO date; an
+    Annex A list holds about six months): then a month that starts before that day is left
+    out, since counting part of its days (or none) would read as a fall to zero.
+    """
+    if not covers_from:
+        return months
+    first = pd.Timestamp(covers_from)
+    return months[[month.start_time >= first for month in months]]
+
+
 def financial_year_start(when: str | pd.Timestamp | pd.Period) -> pd.Timestamp:
     """1 April of the financial year that holds ``when``."""
     if isinstance(when, pd.Period):

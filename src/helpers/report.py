@@ -16,8 +16,10 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, display
 
+from helpers import annex_a
+from helpers.annex_a import load_report_extract
 from helpers.disclosure import is_suppressed, suppression_note
-from helpers.extract import TAKEN_INFERRED, Extract, load_report_extract
+from helpers.extract import TAKEN_INFERRED, Extract
 from helpers.formats import (
     long_date,
     number,
@@ -66,6 +68,8 @@ def escape(value: object) -> str:
 
 def source_line(extract: Extract) -> str:
     """The footer every chart and table carries: which data it came from."""
+    if extract.is_synthetic and extract.kind == annex_a.KIND:
+        return f"Source: synthetic Annex A workbook (invented data), sha256 {extract.sha256[:12]}"
     if extract.is_synthetic:
         return f"Source: synthetic extract (invented data), sha256 {extract.sha256[:12]}"
     return f"Source: extract {Path(extract.source).name}, sha256 {extract.sha256[:12]}"
@@ -73,7 +77,13 @@ def source_line(extract: Extract) -> str:
 
 def data_source_banner(extract: Extract, publish: bool = False) -> HTML:
     """Which data the report came from, its warnings, data quality, and disclosure control."""
-    if extract.is_synthetic:
+    if extract.is_synthetic and extract.kind == annex_a.KIND:
+        text = (
+            "<b>Synthetic data.</b> These figures come from the committed synthetic Ofsted Annex "
+            "A workbook: its early help list (List 2) holds the synthetic extract's assessments "
+            "started in the six months to 31 March 2016. No real child is in it."
+        )
+    elif extract.is_synthetic:
         text = (
             "<b>Synthetic data.</b> These figures come from the committed synthetic extract, "
             "invented and calibrated to reproduce Coventry's published 2015-16 figures. "
@@ -294,7 +304,24 @@ def open_section(
     display(data_source_banner(extract, publish))
     if dates is not None:
         display(HTML(dates_html(dates, extract)))
+    if coverage := annex_a.coverage_sentence(extract):
+        display(HTML(f'<p class="coverage">{escape(coverage)}</p>'))
     return Section(extract, source_line(extract), dates)
+
+
+def cannot_show(extract: Extract, need: str) -> bool:
+    """Whether the extract lacks ``need`` (see ``annex_a.NOT_HELD``); if so, the page says what
+    it cannot show and why, where the figure would have been."""
+    sentence = annex_a.cannot_show(extract, need)
+    if sentence:
+        sentence += " This part of the report cannot be shown."
+        display(
+            HTML(
+                f'<div class="not-shown" style="border-left:4px solid {WARNING_COLOUR};'
+                f'padding:4px 10px"><b>Not shown.</b> {escape(sentence)}</div>'
+            )
+        )
+    return sentence is not None
 
 
 def dates_statement(dates: ReportDates) -> str:

@@ -11,6 +11,10 @@ import pandas as pd
 from helpers import metrics
 from helpers.config import Categories, categories
 
+HELD_BY_LA = "Local authority"
+HELD_OUTSIDE_LA = "Outside the local authority"
+NOT_GROUPED = "Not in a lead-agency group"
+
 
 def _cats(cats: Categories | None) -> Categories:
     return cats or categories()
@@ -26,7 +30,11 @@ def open_by_lead_agency(
     cats = _cats(cats)
     day = metrics.as_timestamp(snapshot_date)
     open_now = episodes[metrics.open_at(episodes, day)]
-    counts = open_now["lead_agency"].value_counts().reindex(list(cats.lead_agencies), fill_value=0)
+    # An agency outside the list (an Annex A organisation in no group) is shown as recorded,
+    # after the listed ones.
+    found = open_now["lead_agency"].value_counts()
+    extra = sorted(str(a) for a in found.index if a not in set(cats.lead_agencies))
+    counts = found.reindex([*cats.lead_agencies, *extra], fill_value=0)
     return pd.DataFrame(
         {
             "snapshot_date": day,
@@ -37,18 +45,52 @@ def open_by_lead_agency(
     )
 
 
+def open_by_organisation(
+    episodes: pd.DataFrame, snapshot_date: str | pd.Timestamp, open_table: pd.DataFrame
+) -> pd.DataFrame:
+    """Episodes open at ``snapshot_date`` by organisation as recorded (an Annex A list), within
+    the lead agencies of ``open_table`` and in its order; the busiest organisation first."""
+    day = metrics.as_timestamp(snapshot_date)
+    open_now = episodes[metrics.open_at(episodes, day)]
+    counts = (
+        open_now.groupby(
+            [open_now["lead_agency"].astype(str), open_now["organisation"].astype(str)]
+        )
+        .size()
+        .rename("episodes")
+        .reset_index()
+    )
+    order = {agency: i for i, agency in enumerate(open_table["lead_agency"])}
+    counts = counts.assign(rank=counts["lead_agency"].map(order))
+    counts = counts.sort_values(["rank", "episodes", "organisation"], ascending=[True, False, True])
+    return pd.DataFrame(
+        {
+            "snapshot_date": day,
+            "lead_agency": counts["lead_agency"].to_numpy(),
+            "organisation": counts["organisation"].to_numpy(),
+            "episodes": counts["episodes"].to_numpy(dtype="int64"),
+        }
+    )
+
+
 def held_outside_local_authority(
     open_table: pd.DataFrame, cats: Categories | None = None
 ) -> pd.DataFrame:
-    """Open episodes held by the local authority and outside it (``non_la_agencies``)."""
+    """Open episodes held by the local authority and outside it (``non_la_agencies``).
+
+    An agency in no list (an Annex A organisation in no lead-agency group) is neither: its
+    episodes are a third row, "Not in a lead-agency group", when there are any.
+    """
     cats = _cats(cats)
     non_la = open_table["lead_agency"].isin(cats.non_la_agencies)
-    counts = pd.Series(
-        {
-            "Local authority": int(open_table.loc[~non_la, "episodes"].sum()),
-            "Outside the local authority": int(open_table.loc[non_la, "episodes"].sum()),
-        }
-    )
+    listed = open_table["lead_agency"].isin(cats.lead_agencies)
+    held = {
+        HELD_BY_LA: int(open_table.loc[listed & ~non_la, "episodes"].sum()),
+        HELD_OUTSIDE_LA: int(open_table.loc[non_la, "episodes"].sum()),
+    }
+    if (~listed).any():
+        held[NOT_GROUPED] = int(open_table.loc[~listed, "episodes"].sum())
+    counts = pd.Series(held)
     return pd.DataFrame(
         {
             "snapshot_date": open_table["snapshot_date"].iloc[0],

@@ -32,7 +32,13 @@ DATA_SUFFIXES = frozenset(
     {".csv", ".tsv", ".xlsx", ".xlsm", ".xls", ".ods", ".parquet", ".feather", ".json"}
 )
 #: Where data files may be committed (invented or public data only), relative to the root.
-ALLOWED_PLACES = ("data/raw/synthetic/", "config/", "data/external/", "tests/")
+ALLOWED_PLACES = (
+    "data/raw/synthetic/",
+    "data/raw/synthetic_annex_a/",
+    "config/",
+    "data/external/",
+    "tests/",
+)
 #: The synthetic extract's folder as committed: the contract's files and the manifest.
 SYNTHETIC_FILES = frozenset({f"{name}.csv" for name in CONTRACT} | {SYNTHETIC_MANIFEST})
 
