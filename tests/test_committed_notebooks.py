@@ -182,3 +182,14 @@ def test_a_jupyterlab_rerun_on_a_modified_extract_is_refused(tmp_path, capsys):
         capsys.readouterr().err
     )
     assert check([rerun("")]) == 0
+
+
+def test_the_refresh_command_answers_help_and_names_a_missing_notebook(capsys):
+    from helpers.dev.notebooks import main
+
+    with pytest.raises(SystemExit) as leaving:
+        main(["--help"])
+    assert leaving.value.code == 0
+    assert "--check" in capsys.readouterr().out
+    assert main(["--check", "no_such_notebook.ipynb"]) == 2
+    assert "No such notebook" in capsys.readouterr().err

@@ -14,6 +14,7 @@ but its banner records the real extract's checksum, and the check refuses it.
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -131,9 +132,28 @@ def check(paths: list[Path]) -> int:
     return 1 if problems else 0
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.dev.notebooks",
+        description="Re-execute the committed notebooks on the synthetic extract, or check them.",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="check instead: exit 1 if a notebook carries outputs of other data",
+    )
+    parser.add_argument("notebooks", nargs="*", help="notebooks (default: every committed one)")
+    args = parser.parse_args(argv)
+    targets = [Path(p).resolve() for p in args.notebooks]
+    missing = [str(p) for p in targets if not p.is_file()]
+    if missing:
+        print(f"No such notebook: {', '.join(missing)}.", file=sys.stderr)
+        return 2
+    if args.check:
+        return check(targets or repository_notebooks())
+    refresh(targets or None)
+    return 0
+
+
 if __name__ == "__main__":
-    arguments = sys.argv[1:]
-    if arguments[:1] == ["--check"]:
-        targets = [Path(p).resolve() for p in arguments[1:]] or repository_notebooks()
-        sys.exit(check(targets))
-    refresh([Path(p).resolve() for p in arguments] or None)
+    sys.exit(main())
