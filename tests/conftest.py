@@ -60,7 +60,7 @@ def tmp_reference_cache(tmp_path: Path) -> Path:
 
 
 #: What a notebook's source says when its outputs depend on IMD 2015.
-USES_IMD = "load_imd2015"
+USES_IMD = "map_page.map_setup"
 
 
 @cache

@@ -320,10 +320,22 @@ class ImdEdition:
         return f"IMD {self.year}"
 
     @property
+    def released_words(self) -> str:
+        return f"{self.released.day} {self.released:%B %Y}"
+
+    @property
     def attribution(self) -> str:
         return (
-            f"English indices of deprivation {self.year}, {self.publisher}, "
-            f"licensed under the {OGL}."
+            f"English indices of deprivation {self.year} (released {self.released_words}, "
+            f"on LSOAs ({self.lsoa_vintage})), {self.publisher}, licensed under the {OGL}."
+        )
+
+    @property
+    def legend_title(self) -> str:
+        """The decile legend's title: the edition, its release and its geography."""
+        return (
+            f"IMD {self.year} decile, ranked across\nEngland's {self.lsoas_in_england:,} "
+            f"LSOAs ({self.lsoa_vintage});\nreleased {self.released_words}"
         )
 
     @property
@@ -550,6 +562,11 @@ def build_authority_boundaries(lad_code: str, vintage: int, **fetch_options):
     area["lsoa11nm"] = area["lsoa11nm"].astype("string")
     area["geometry"] = area.geometry.set_precision(1e-6)
     return area
+
+
+def boundary_attribution(vintage: int) -> str:
+    """The attribution line of the LSOA boundaries of ``vintage``."""
+    return BOUNDARY_ATTRIBUTION if vintage == 2011 else BOUNDARY_ATTRIBUTION_2021
 
 
 def boundaries_cache_path(lad_code: str, vintage: int) -> Path:
