@@ -295,13 +295,20 @@ LSOA_CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
-def lsoa_csv(table: pd.DataFrame) -> pd.DataFrame:
-    """The per-LSOA table with every CSV column (IMD columns missing when not joined)."""
+def lsoa_csv(table: pd.DataFrame, lsoa_vintage: int = 2011) -> pd.DataFrame:
+    """The per-LSOA table with every CSV column (IMD columns missing when not joined).
+
+    The code and name columns are named for the map's LSOA vintage: ``lsoa11cd`` and
+    ``lsoa11nm``, or ``lsoa21cd`` and ``lsoa21nm`` on a map of LSOAs (2021).
+    """
     out = table.copy()
     for column in ("imd_rank", "imd_decile"):
         if column not in out:
             out[column] = pd.array([pd.NA] * len(out), dtype="Int64")
-    return out[list(LSOA_CSV_COLUMNS)]
+    out = out[list(LSOA_CSV_COLUMNS)]
+    if lsoa_vintage == 2021:
+        out = out.rename(columns={"lsoa11cd": "lsoa21cd", "lsoa11nm": "lsoa21nm"})
+    return out
 
 
 def busiest_lsoas(table: pd.DataFrame, n: int = 10) -> pd.DataFrame:

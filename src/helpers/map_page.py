@@ -178,3 +178,25 @@ def geography_statement(setup: MapSetup, recorded_codes: pd.Series) -> str:
     if setup.conversion is not None:
         lines.append(setup.conversion.found_in_words(recorded_codes))
     return " ".join(lines)
+
+
+def check_settings(lad_code: str | None, imd_year: int | str | None) -> list[tuple[str, str]]:
+    """The batch's ``--la`` and ``--imd`` checked before any notebook runs, as ``-p`` pairs.
+
+    A district code that is not one, a district not in England, an edition that does not exist,
+    or a district other than config's when the ONS lookup cannot be had: a sentence saying
+    what to fix (:class:`MapSettingError`).
+    """
+    pairs: list[tuple[str, str]] = []
+    if lad_code:
+        code = lad_code_or_default(lad_code)
+        if code != categories().lad_code:
+            try:
+                lookup = load_lsoa_lookup()
+            except ReferenceDataError as error:
+                raise MapSettingError(f"--la {lad_code}: {error}") from None
+            authority_name(code, lookup)
+        pairs.append(("lad_code", code))
+    if imd_year:
+        pairs.append(("imd_year", str(imd_year_or_default(imd_year, None))))
+    return pairs
