@@ -113,16 +113,20 @@ class VintageConversion:
         only_11 = set(self.lookup["lsoa11cd"]) - set(self.lookup["lsoa21cd"])
         only_21 = set(self.lookup["lsoa21cd"]) - set(self.lookup["lsoa11cd"])
         n11, n21 = int(given.isin(only_11).sum()), int(given.isin(only_21).sum())
+
+        def codes(n: int) -> str:
+            return f"{n:,} code exists" if n == 1 else f"{n:,} codes exist"
+
         if n11 == 0 and n21 == 0:
             found = "every recorded home LSOA code is the same in 2011 and 2021"
         elif n21 == 0:
             found = (
-                f"the home LSOAs are recorded in 2011 codes ({n11:,} codes exist only in 2011, "
+                f"the home LSOAs are recorded in 2011 codes ({codes(n11)} only in 2011, "
                 "none only in 2021)"
             )
         elif n11 == 0:
             found = (
-                f"the home LSOAs are recorded in 2021 codes ({n21:,} codes exist only in 2021, "
+                f"the home LSOAs are recorded in 2021 codes ({codes(n21)} only in 2021, "
                 "none only in 2011)"
             )
         else:

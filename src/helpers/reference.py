@@ -174,6 +174,15 @@ def load_imd2015(lad_code: str | None = None, **fetch_options) -> pd.DataFrame:
     return imd
 
 
+def reference_available(ref: ReferenceFile, **fetch_options) -> tuple[bool, str]:
+    """Whether ``ref`` can be had here, and if not, why (for skips and notebook banners)."""
+    try:
+        fetch_reference(ref, **fetch_options)
+    except ReferenceDataError as error:
+        return False, str(error)
+    return True, ""
+
+
 def imd_available(**fetch_options) -> tuple[bool, str]:
     """Whether IMD 2015 can be had here, and if not, why (for skips and notebook banners)."""
     try:
