@@ -570,6 +570,9 @@ def build_authority_boundaries(lad_code: str, vintage: int, **fetch_options):
     area["lsoa11cd"] = area["lsoa11cd"].astype("string")
     area["lsoa11nm"] = area["lsoa11nm"].astype("string")
     area["geometry"] = area.geometry.set_precision(1e-6)
+    invalid = ~area.geometry.is_valid  # a few source shapes nest one shell in another
+    if invalid.any():
+        area.loc[invalid, "geometry"] = area.geometry[invalid].make_valid(method="structure")
     return area
 
 
