@@ -216,7 +216,7 @@ def test_the_default_edition_is_the_one_released_by_the_date(day, year):
 def test_editions_name_their_release_and_geography():
     assert [e.lsoa_vintage for e in IMD_EDITIONS.values()] == [2011, 2011, 2021]
     assert IMD_EDITIONS[2025].released == dt.date(2025, 10, 30)
-    assert "released 30 October 2025" in IMD_EDITIONS[2025].attribution
+    assert "released October 2025" in IMD_EDITIONS[2025].attribution
     assert "LSOAs (2021)" in IMD_EDITIONS[2025].attribution
     assert "33,755 LSOAs (2021)" in IMD_EDITIONS[2025].legend_title
     assert "32,844 LSOAs (2011)" in IMD_EDITIONS[2019].legend_title

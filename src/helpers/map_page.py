@@ -158,7 +158,7 @@ def deprivation_intro(setup: MapSetup) -> str:
     e = setup.edition
     return (
         f"The map reads deprivation from the English indices of deprivation {e.year} "
-        f"(**{e.name}**, released by the {e.publisher} on {e.released_words}). {e.name} ranks "
+        f"(**{e.name}**, released by the {e.publisher} in {e.released_words}). {e.name} ranks "
         f"all {e.lsoas_in_england:,} LSOAs ({e.lsoa_vintage}) in England from 1 (most deprived) "
         "and groups them into ten deciles: decile 1 holds the most deprived 10% of LSOAs in "
         "England, decile 10 the least deprived. If open episodes simply followed the number of "

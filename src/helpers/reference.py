@@ -330,7 +330,8 @@ class ImdEdition:
 
     @property
     def released_words(self) -> str:
-        return f"{self.released.day} {self.released:%B %Y}"
+        """The month of release ("October 2025"): the page prints no day but its own."""
+        return f"{self.released:%B %Y}"
 
     @property
     def attribution(self) -> str:
