@@ -525,7 +525,7 @@ def _print_summary(
         print("  no warnings")
 
 
-def map_settings(lad_code: str | None, imd_year: str | None) -> list[tuple[str, str]]:
+def map_settings(lad_code: str | None, imd_year: object) -> list[tuple[str, str]]:
     """``--la`` and ``--imd`` as the map notebook's parameters, checked (a refusal says why)."""
     from helpers.map_page import MapSettingError, check_settings
 
@@ -604,6 +604,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.parameter:
             plan = apply_overrides(plan, args.parameter, NOTEBOOKS_DIR)
             plan = check_plan(plan, NOTEBOOKS_DIR, source + " with -p")
+        for values in plan.values():  # the map's settings however given (edition, -p)
+            if values.get("lad_code") or values.get("imd_year"):
+                map_settings(str(values.get("lad_code") or ""), values.get("imd_year") or None)
         run_batch(
             plan,
             period,

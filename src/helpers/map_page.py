@@ -180,7 +180,7 @@ def geography_statement(setup: MapSetup, recorded_codes: pd.Series) -> str:
     return " ".join(lines)
 
 
-def check_settings(lad_code: str | None, imd_year: int | str | None) -> list[tuple[str, str]]:
+def check_settings(lad_code: str | None, imd_year: object) -> list[tuple[str, str]]:
     """The batch's ``--la`` and ``--imd`` checked before any notebook runs, as ``-p`` pairs.
 
     A district code that is not one, a district not in England, an edition that does not exist,
@@ -198,5 +198,5 @@ def check_settings(lad_code: str | None, imd_year: int | str | None) -> list[tup
             authority_name(code, lookup)
         pairs.append(("lad_code", code))
     if imd_year:
-        pairs.append(("imd_year", str(imd_year_or_default(imd_year, None))))
+        pairs.append(("imd_year", str(imd_year_or_default(imd_year, None))))  # type: ignore[arg-type]
     return pairs
