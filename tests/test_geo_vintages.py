@@ -244,3 +244,12 @@ def test_configs_district_is_named_without_the_lookup():
     assert map_page.authority_name("E08000026", None) == "Coventry"
     with pytest.raises(map_page.MapSettingError, match="lookup"):
         map_page.authority_name("E06000052", None)
+
+
+@pytest.mark.parametrize(
+    ("width_km", "bar_km"), [(15, 2), (22, 2), (30, 5), (45, 5), (170, 20), (400, 50), (5, 0.5)]
+)
+def test_the_scale_bar_suits_a_city_or_a_county(width_km, bar_km):
+    from helpers.maps import scale_bar_length
+
+    assert scale_bar_length(width_km * 1000) == bar_km * 1000

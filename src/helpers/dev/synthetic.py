@@ -645,10 +645,15 @@ def main(argv: list[str] | None = None) -> None:
     if not committed and out.resolve() == SYNTHETIC_DIR.resolve():
         parser.error("a scaled, moved or other authority's extract is not the committed one: --out")
     if args.la or args.lsoa_vintage != 2011:
-        from helpers.map_page import lad_code_or_default
+        from helpers.map_page import MapSettingError, lad_code_or_default
+        from helpers.reference import AuthorityError, ReferenceDataError
 
-        lad = lad_code_or_default(args.la)
-        tables = generate(None, homes=authority_homes(lad, args.lsoa_vintage))
+        try:
+            lad = lad_code_or_default(args.la)
+            homes = authority_homes(lad, args.lsoa_vintage)
+        except (MapSettingError, AuthorityError, ReferenceDataError) as error:
+            parser.error(str(error))
+        tables = generate(None, homes=homes)
         note = f"Invented data for district {lad}, homes in LSOA ({args.lsoa_vintage}) codes."
     else:
         tables, note = generate(load_imd2015()), None
