@@ -82,7 +82,6 @@ synthetic: install
 	$(BIN)/python -m helpers.dev.synthetic
 
 boundaries: install
-	$(BIN)/pip install --quiet -e ".[boundaries]"
 	$(BIN)/python -c "from helpers.reference import rebuild_lsoa_boundaries as r; print(r())"
 
 bench: install

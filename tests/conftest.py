@@ -19,7 +19,18 @@ from pathlib import Path
 
 import pytest
 
-from helpers.reference import MIRROR_ENV, imd_available
+from helpers.reference import (
+    IMD_2019,
+    IMD_2025,
+    LSOA21_BOUNDARIES,
+    LSOA_LOOKUP,
+    MIRROR_ENV,
+    imd_available,
+    reference_available,
+)
+
+#: The reference files of the later vintages: IMD 2019 and 2025, LSOA (2021), the ONS lookup.
+LATER_VINTAGE_FILES = (IMD_2019, IMD_2025, LSOA21_BOUNDARIES, LSOA_LOOKUP)
 
 
 def running_in_ci() -> bool:
@@ -51,6 +62,26 @@ def imd_mirror(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(mirror) if mirror else fresh_cache
 
 
+def _later_vintages_missing(**fetch_options) -> str | None:
+    for ref in LATER_VINTAGE_FILES:
+        available, reason = reference_available(ref, **fetch_options)
+        if not available:
+            return reason
+    return None
+
+
+@pytest.fixture(scope="session")
+def later_vintages(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """IMD 2019, IMD 2025, the LSOA (2021) boundaries and the ONS lookup can be had here.
+
+    Decided with a fresh cache, as for :func:`imd_mirror`: skipped with the reason where they
+    cannot be had, a failure under CI (``CI=true``), where the mirror is present.
+    """
+    reason = _later_vintages_missing(cache=tmp_path_factory.mktemp("later-vintages"))
+    if reason is not None:
+        skip_or_fail(f"A reference file of the later vintages cannot be had here: {reason}")
+
+
 @pytest.fixture
 def tmp_reference_cache(tmp_path: Path) -> Path:
     """An empty folder to pass as ``cache=`` to fetch_reference / load_imd2015."""
@@ -60,7 +91,7 @@ def tmp_reference_cache(tmp_path: Path) -> Path:
 
 
 #: What a notebook's source says when its outputs depend on IMD 2015.
-USES_IMD = "load_imd2015"
+USES_IMD = "map_page.map_setup"
 
 
 @cache
@@ -71,12 +102,16 @@ def _imd_unavailable_reason() -> str | None:
     notebook's own run that nbval compares.
     """
     available, reason = imd_available()
+    if not available:
+        return reason
+    # The map also reads the ONS lookup (homes in 2021 codes); without it the page warns.
+    available, reason = reference_available(LSOA_LOOKUP)
     return None if available else reason
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if "imd_mirror" in getattr(item, "fixturenames", ()):
+        if {"imd_mirror", "later_vintages"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.reference)
         if item.path.suffix != ".ipynb":
             continue

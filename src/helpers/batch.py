@@ -623,6 +623,16 @@ def _print_summary(
         print("  no warnings")
 
 
+def map_settings(lad_code: str | None, imd_year: object) -> list[tuple[str, str]]:
+    """``--la`` and ``--imd`` as the map notebook's parameters, checked (a refusal says why)."""
+    from helpers.map_page import MapSettingError, check_settings
+
+    try:
+        return check_settings(lad_code, imd_year)
+    except MapSettingError as error:
+        raise RefusedError(str(error)) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m helpers.batch",
@@ -671,6 +681,16 @@ def main(argv: list[str] | None = None) -> int:
         help="report a period that ends after the extract's date, within the month it was "
         "taken (the log and summary say so)",
     )
+    parser.add_argument(
+        "--la",
+        metavar="CODE",
+        help="the map's local authority district code, e.g. E06000052 (default: config)",
+    )
+    parser.add_argument(
+        "--imd",
+        metavar="YEAR",
+        help="the map's deprivation edition: 2015, 2019 or 2025 (default: current at the date)",
+    )
     args = parser.parse_args(argv)
     arguments = sys.argv[1:] if argv is None else argv
     stop_on_signals()  # SIGTERM, Control-C: unwind through the cleanup, leaving nothing
@@ -687,9 +707,13 @@ def main(argv: list[str] | None = None) -> int:
             source, commentary = f"--month {period}", None
             data_dir = args.data_dir
         plan = check_plan(plan, NOTEBOOKS_DIR, source)
+        args.parameter += map_settings(args.la, args.imd)
         if args.parameter:
             plan = apply_overrides(plan, args.parameter, NOTEBOOKS_DIR)
             plan = check_plan(plan, NOTEBOOKS_DIR, source + " with -p")
+        for values in plan.values():  # the map's settings however given (edition, -p)
+            if values.get("lad_code") or values.get("imd_year"):
+                map_settings(str(values.get("lad_code") or ""), values.get("imd_year") or None)
         run_batch(
             plan,
             period,

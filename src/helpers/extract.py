@@ -75,7 +75,12 @@ CONTRACT: dict[str, tuple[ColumnSpec, ...]] = {
         ColumnSpec("start_date", "date", True, "Date the episode started."),
         ColumnSpec("end_date", "date", False, "Date it ended; blank while open."),
         ColumnSpec("closure_reason", "text", False, "Blank while open; required once ended."),
-        ColumnSpec("lsoa11cd", "text", False, "2011 LSOA code of the child's home."),
+        ColumnSpec(
+            "lsoa11cd",
+            "text",
+            False,
+            "LSOA code of the child's home, 2011 or 2021 (or a column named lsoa21cd).",
+        ),
     ),
     "caf_refusals": (
         ColumnSpec("refusal_id", "text", True, "Unique id of the refusal."),
@@ -567,6 +572,15 @@ class _ReadContext:
     warnings: list[str] = field(default_factory=list)
 
 
+def _home_lsoa_under_2021_name(raw: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The home LSOA exported as ``lsoa21cd`` (2021 codes) is read as the home LSOA column;
+    the map converts its codes to the LSOAs it draws (:class:`helpers.geo.VintageConversion`)."""
+    if name != "caf_episodes" or "lsoa11cd" in raw.columns:
+        return raw
+    alias = [column for column in raw.columns if normalised(column) == "lsoa21cd"]
+    return raw.rename(columns={alias[0]: "lsoa11cd"}) if alias else raw
+
+
 def _parse_table(
     raw: pd.DataFrame, name: str, label: str, problems: Problems, context: _ReadContext
 ) -> pd.DataFrame | None:
@@ -578,6 +592,7 @@ def _parse_table(
             f"{label}: column names read ignoring case and spacing ({', '.join(changed)})."
         )
     raw = raw.rename(columns=lambda column: renames.get(column, str(column).strip()))
+    raw = _home_lsoa_under_2021_name(raw, name)
     missing = [column for column in expected if column not in raw.columns]
     for column in missing:
         unexpected = [str(c) for c in raw.columns if c not in expected]

@@ -533,8 +533,9 @@ def lsoa_figures(
     imd: pd.DataFrame | None = None,
     publish: bool = False,
     cats: Categories | None = None,
+    conversion: geo.VintageConversion | None = None,
 ) -> LsoaFigures:
-    """The map's figures: open episodes per LSOA, not on the map, by IMD 2015 decile.
+    """The map's figures: open episodes per LSOA, not on the map, by IMD decile.
 
     Counts (keys) and the sums linking them:
 
@@ -551,7 +552,9 @@ def lsoa_figures(
     published (``--strict`` refuses to run without it).
     """
     day = metrics.as_timestamp(snapshot_date)
-    table, unmatched = geo.open_by_lsoa(episodes, day, lead_agency, boundaries, cats)
+    table, unmatched = geo.open_by_lsoa(
+        episodes, day, lead_agency, boundaries, cats, conversion=conversion
+    )
     if imd is not None:
         table = geo.join_imd(table, imd)
     by_reason = geo.unmatched_by_reason(unmatched)

@@ -36,12 +36,110 @@ from helpers.formats import long_date, number, percent
 
 #: Why an open episode could not be placed on the map, in the order they are tested.
 UNMATCHED_REASONS: tuple[str, ...] = ("blank", "malformed", "outside the authority")
+#: Why a home coded in the other LSOA vintage could not be placed (listed only when it happens):
+#: a 2011 LSOA split into several 2021 LSOAs, a 2021 LSOA made by merging 2011 LSOAs, or an
+#: irregular change. The home could be in any of the parts: it is never placed by guess.
+CONVERSION_REASONS: tuple[str, ...] = ("split in 2021", "merged in 2021", "changed irregularly")
 DECILES: tuple[int, ...] = tuple(range(1, 11))
 
 
 def agency_label(lead_agency: str | None) -> str:
     """Who the figures are for, as titles and sentences name them."""
     return lead_agency if lead_agency else "All lead agencies"
+
+
+# --------------------------------------------------------------------------- LSOA vintages
+
+
+@dataclass(frozen=True)
+class VintageConversion:
+    """Homes coded in LSOA (2011) placed on an LSOA (2021) map, or the reverse.
+
+    ``lookup`` is the ONS LSOA (2011) to LSOA (2021) lookup
+    (:func:`helpers.reference.load_lsoa_lookup`: ``lsoa11cd``, ``change``, ``lsoa21cd``), one
+    row per pair; ``map_vintage`` is the vintage of the map's LSOAs (2011 or 2021).
+    """
+
+    map_vintage: int
+    lookup: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        if self.map_vintage not in (2011, 2021):
+            raise ValueError(f"VintageConversion: no LSOA vintage {self.map_vintage}")
+
+    @property
+    def other_vintage(self) -> int:
+        return 2021 if self.map_vintage == 2011 else 2011
+
+    def convert(self, codes: pd.Series, area: set[str]) -> tuple[pd.Series, pd.Series]:
+        """Each code as an LSOA of the map's vintage where that is exact, and why not otherwise.
+
+        Returns ``(converted, reason)`` aligned with ``codes``. A code already of the map's
+        vintage, or unknown in both (blank, malformed, a mistyped code), is returned as given
+        with no reason: its treatment is decided as before. A code of the other vintage whose
+        area lies wholly in one LSOA of the map's vintage in ``area`` (unchanged; merged, from
+        2011 to 2021; split, from 2021 to 2011) becomes that LSOA. One whose area is divided
+        among several (split from 2011 to 2021, merged from 2021 to 2011) or changed
+        irregularly (ONS change code X) is returned as given with its reason from
+        :data:`CONVERSION_REASONS`. One whose areas all lie outside ``area`` is returned as
+        given with no reason: it is outside the authority.
+        """
+        mine = "lsoa11cd" if self.map_vintage == 2011 else "lsoa21cd"
+        theirs = "lsoa21cd" if self.map_vintage == 2011 else "lsoa11cd"
+        known_mine = set(self.lookup[mine])
+        given = codes.astype("string")
+        candidates = given[~given.isin(known_mine).fillna(True) & given.notna()].unique()
+        rows = self.lookup[self.lookup[theirs].isin(set(candidates))]
+        placed: dict[str, str] = {}
+        why: dict[str, str] = {}
+        divided = CONVERSION_REASONS[0] if self.map_vintage == 2021 else CONVERSION_REASONS[1]
+        for code, group in rows.groupby(theirs, sort=False):
+            targets = set(group[mine])
+            if not targets & area:
+                continue  # every part outside the authority
+            if (group["change"] == "X").any():
+                why[code] = CONVERSION_REASONS[2]
+            elif len(targets) == 1:
+                placed[code] = next(iter(targets))
+            else:
+                why[code] = divided
+        converted = given.map(lambda c: placed.get(c, c) if isinstance(c, str) else c)
+        reason = given.map(lambda c: why.get(c) if isinstance(c, str) else None)
+        return converted.astype("string"), reason.astype("string")
+
+    def found_in_words(self, codes: pd.Series) -> str:
+        """Which vintage the recorded codes are of, in one sentence for the page."""
+        given = pd.Series(codes.dropna().astype("string").unique(), dtype="string")
+        only_11 = set(self.lookup["lsoa11cd"]) - set(self.lookup["lsoa21cd"])
+        only_21 = set(self.lookup["lsoa21cd"]) - set(self.lookup["lsoa11cd"])
+        n11, n21 = int(given.isin(only_11).sum()), int(given.isin(only_21).sum())
+
+        def codes(n: int) -> str:
+            return f"{n:,} code exists" if n == 1 else f"{n:,} codes exist"
+
+        if n11 == 0 and n21 == 0:
+            found = "every recorded home LSOA code is the same in 2011 and 2021"
+        elif n21 == 0:
+            found = (
+                f"the home LSOAs are recorded in 2011 codes ({codes(n11)} only in 2011, "
+                "none only in 2021)"
+            )
+        elif n11 == 0:
+            found = (
+                f"the home LSOAs are recorded in 2021 codes ({codes(n21)} only in 2021, "
+                "none only in 2011)"
+            )
+        else:
+            found = (
+                f"the home LSOAs are recorded in a mix of codes ({n11:,} exist only in 2011 "
+                f"and {n21:,} only in 2021)"
+            )
+        return (
+            f"The map uses the LSOAs of {self.map_vintage}; {found}. A home recorded in the "
+            f"other year's code is placed through the Office for National Statistics' lookup "
+            f"between the two where its area lies wholly in one LSOA of {self.map_vintage}; "
+            "where it does not, it is listed below and left off the map, never placed by guess."
+        )
 
 
 # --------------------------------------------------------------------------- counting
@@ -53,8 +151,13 @@ def open_by_lsoa(
     lead_agency: str | None,
     boundaries: pd.DataFrame,
     cats: Categories | None = None,
+    conversion: VintageConversion | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Open episodes of one lead agency per LSOA of the authority, and those not on the map.
+
+    With ``conversion`` (the map's LSOA vintage and the ONS lookup), a home coded in the other
+    vintage is placed through :meth:`VintageConversion.convert`: an unchanged or wholly
+    contained area exactly, a split, merged or irregularly changed one listed with that reason.
 
     ``lead_agency`` None (or blank) counts every agency; a name not in ``config`` raises.
     Open is :func:`helpers.metrics.open_at` at ``snapshot_date``.
@@ -90,10 +193,23 @@ def open_by_lsoa(
     blank = (given.isna() | given.str.strip().eq("")).to_numpy(dtype=bool)
     well_formed = given.str.fullmatch(LSOA11CD_PATTERN).fillna(False).to_numpy(dtype=bool)
     malformed = ~blank & ~well_formed
-    inside = given.isin(set(codes)).fillna(False).to_numpy(dtype=bool) & ~blank & ~malformed
-    outside = ~blank & ~malformed & ~inside
+    area = set(codes)
+    reason_changed = np.full(len(given), "", dtype=object)
+    if conversion is not None:
+        converted, why = conversion.convert(given, area)
+        reason_changed = why.fillna("").to_numpy(dtype=object)
+        given_placed = converted
+    else:
+        given_placed = given
+    inside = given_placed.isin(area).fillna(False).to_numpy(dtype=bool) & ~blank & ~malformed
+    changed = (reason_changed != "") & ~blank & ~malformed & ~inside
+    outside = ~blank & ~malformed & ~inside & ~changed
 
-    reason = np.select([blank, malformed, outside], list(UNMATCHED_REASONS), default="")
+    reason = np.select(
+        [blank, malformed, changed, outside],
+        [UNMATCHED_REASONS[0], UNMATCHED_REASONS[1], reason_changed, UNMATCHED_REASONS[2]],
+        default="",
+    )
     unmatched = (
         pd.DataFrame(
             {
@@ -109,7 +225,7 @@ def open_by_lsoa(
     unmatched["lsoa11cd"] = unmatched["lsoa11cd"].astype("string")
     unmatched["reason"] = unmatched["reason"].astype("string")
 
-    counts = given[inside].value_counts()
+    counts = given_placed[inside].value_counts()
     lsoas = boundaries[["lsoa11cd", "lsoa11nm"]].sort_values("lsoa11cd").reset_index(drop=True)
     table = pd.DataFrame(
         {
@@ -142,8 +258,9 @@ def join_imd(table: pd.DataFrame, imd: pd.DataFrame) -> pd.DataFrame:
             f" and {len(missing) - 20} more" if len(missing) > 20 else ""
         )
         raise ValueError(
-            f"join_imd: {len(missing)} LSOA(s) are not in the IMD 2015 table: {shown}. "
-            "IMD 2015 covers every LSOA (2011) in England; check the boundaries and the IMD file."
+            f"join_imd: {len(missing)} LSOA(s) are not in the IMD table: {shown}. "
+            "Each edition covers every LSOA of its year in England (2011 for IMD 2015 and "
+            "2019, 2021 for IMD 2025); check that the map's LSOAs are of the edition's year."
         )
     return joined.astype({"imd_rank": "int64", "imd_decile": "int64"})
 
@@ -182,13 +299,20 @@ LSOA_CSV_COLUMNS: tuple[str, ...] = (
 )
 
 
-def lsoa_csv(table: pd.DataFrame) -> pd.DataFrame:
-    """The per-LSOA table with every CSV column (IMD columns missing when not joined)."""
+def lsoa_csv(table: pd.DataFrame, lsoa_vintage: int = 2011) -> pd.DataFrame:
+    """The per-LSOA table with every CSV column (IMD columns missing when not joined).
+
+    The code and name columns are named for the map's LSOA vintage: ``lsoa11cd`` and
+    ``lsoa11nm``, or ``lsoa21cd`` and ``lsoa21nm`` on a map of LSOAs (2021).
+    """
     out = table.copy()
     for column in ("imd_rank", "imd_decile"):
         if column not in out:
             out[column] = pd.array([pd.NA] * len(out), dtype="Int64")
-    return out[list(LSOA_CSV_COLUMNS)]
+    out = out[list(LSOA_CSV_COLUMNS)]
+    if lsoa_vintage == 2021:
+        out = out.rename(columns={"lsoa11cd": "lsoa21cd", "lsoa11nm": "lsoa21nm"})
+    return out
 
 
 def busiest_lsoas(table: pd.DataFrame, n: int = 10) -> pd.DataFrame:
@@ -204,10 +328,11 @@ def unmatched_by_reason(unmatched: pd.DataFrame) -> pd.DataFrame:
     what a published report shows in place of the row-level listing of :func:`open_by_lsoa`.
     """
     counts = unmatched["reason"].value_counts()
+    reasons = list(UNMATCHED_REASONS) + [r for r in CONVERSION_REASONS if counts.get(r, 0) > 0]
     return pd.DataFrame(
         {
-            "reason": pd.array(UNMATCHED_REASONS, dtype="string"),
-            "episodes": [int(counts.get(reason, 0)) for reason in UNMATCHED_REASONS],
+            "reason": pd.array(reasons, dtype="string"),
+            "episodes": [int(counts.get(reason, 0)) for reason in reasons],
         }
     ).astype({"episodes": "int64"})
 
@@ -231,8 +356,17 @@ def unmatched_in_words(unmatched: pd.DataFrame, area_name: str, total: object = 
         return f"Every open episode has a valid home LSOA in {area_name}: none is off the map."
     phrases = {
         "blank": "no home LSOA recorded",
-        "malformed": "a home LSOA code that is not a valid 2011 LSOA code",
+        "malformed": "a home LSOA code that is not a valid LSOA code",
         "outside the authority": f"a home LSOA outside {area_name}",
+        "split in 2021": (
+            "a 2011 home LSOA that was split into several 2021 LSOAs, so the home could be in "
+            "any of them"
+        ),
+        "merged in 2021": (
+            "a 2021 home LSOA made by merging several 2011 LSOAs, so the home could be in any "
+            "of them"
+        ),
+        "changed irregularly": "a home LSOA whose boundary changed irregularly in 2021",
     }
     if by_reason:
         counts = dict(zip(unmatched["reason"], unmatched["episodes"], strict=True))
@@ -240,7 +374,7 @@ def unmatched_in_words(unmatched: pd.DataFrame, area_name: str, total: object = 
         counts = unmatched["reason"].value_counts().to_dict()
     parts = [
         f"{number(counts[reason])} with {phrases[reason]}"
-        for reason in UNMATCHED_REASONS
+        for reason in UNMATCHED_REASONS[:2] + CONVERSION_REASONS + UNMATCHED_REASONS[2:]
         if reason in counts and (is_suppressed(counts[reason]) or int(counts[reason]) > 0)
     ]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
@@ -400,7 +534,7 @@ def _verdict(c: DeprivationConcentration) -> str:
         return (
             "**These figures support the report's statement** that the service reaches the most "
             "disadvantaged children, in one sense: its open cases are concentrated in the most "
-            "deprived neighbourhoods, well beyond those neighbourhoods' share of the city."
+            "deprived neighbourhoods, well beyond those neighbourhoods' share of the area."
         )
     if under and significant and c.spearman_rho > 0:
         return (

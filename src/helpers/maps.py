@@ -40,7 +40,7 @@ from helpers.plotting import (
     add_footer,
     footer_room,
 )
-from helpers.reference import BOUNDARY_ATTRIBUTION, IMD_ATTRIBUTION
+from helpers.reference import IMD_EDITIONS, ImdEdition, boundary_attribution
 
 #: The classification schemes offered for the episodes map (names as mapclassify spells them).
 SCHEMES: tuple[str, ...] = ("NaturalBreaks", "FisherJenks", "Quantiles", "EqualInterval")
@@ -159,11 +159,23 @@ def classify_shown_counts(
 # --------------------------------------------------------------------------- map furniture
 
 
-def add_scale_bar(ax: Axes, length_m: int = 2000, segments: int = 2) -> None:
-    """A black-and-white scale bar in British National Grid metres, bottom left of the map."""
+def scale_bar_length(width_m: float) -> int:
+    """A round length for the scale bar, at most a sixth of the map's width: 2 km on
+    Coventry's map, 20 km on Cornwall's (1, 2 or 5 times a power of ten, in metres)."""
+    return _nice_at_or_below(width_m / 6)
+
+
+def add_scale_bar(ax: Axes, length_m: int | None = None, segments: int = 2) -> None:
+    """A black-and-white scale bar in British National Grid metres, bottom left of the map.
+
+    ``length_m`` None: :func:`scale_bar_length` of the map's width, so that any authority's
+    map, a city's or a county's, gets a bar that can be read.
+    """
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     width, height = x1 - x0, y1 - y0
+    if length_m is None:
+        length_m = scale_bar_length(width)
     left, bottom = x0 + 0.02 * width, y0 + 0.025 * height
     bar_height = 0.012 * height
     step = length_m / segments
@@ -179,7 +191,7 @@ def add_scale_bar(ax: Axes, length_m: int = 2000, segments: int = 2) -> None:
                 zorder=5,
             )
         )
-    for i in range(segments + 1):
+    for i in (0, segments):  # the ends only: a middle label would crowd a county's short bar
         metres = i * step
         label = f"{metres / 1000:g}" + (" km" if i == segments else "")
         ax.text(
@@ -207,14 +219,27 @@ def add_north_arrow(ax: Axes, x: float = 0.97, y: float = 0.99) -> None:
     )
 
 
-def map_footer(source: str, uses_imd: bool, suppressed: bool = False) -> str:
+def _edition(edition: ImdEdition | None) -> ImdEdition:
+    return edition or IMD_EDITIONS[2015]
+
+
+def map_footer(
+    source: str,
+    uses_imd: bool,
+    suppressed: bool = False,
+    edition: ImdEdition | None = None,
+    lsoa_vintage: int | None = None,
+) -> str:
     """The map's footer lines: data source, boundary attribution, IMD attribution if used.
 
-    ``suppressed``: the map shows the suppression mark, and a last line says what it means.
+    ``edition`` is the IMD edition read (default IMD 2015); the boundaries are of
+    ``lsoa_vintage`` (default: the edition's). ``suppressed``: the map shows the suppression
+    mark, and a last line says what it means.
     """
-    lines = [source, BOUNDARY_ATTRIBUTION]
+    edition = _edition(edition)
+    lines = [source, boundary_attribution(lsoa_vintage or edition.lsoa_vintage)]
     if uses_imd:
-        lines.append(IMD_ATTRIBUTION)
+        lines.append(edition.attribution)
     if suppressed:
         lines.append(suppression_note())
     return "\n".join(lines)
@@ -317,6 +342,7 @@ def episodes_map(
     source: str,
     scheme: str = "NaturalBreaks",
     k: int = 5,
+    lsoa_vintage: int = 2011,
 ) -> Figure:
     """Choropleth of open episodes per LSOA, classed by ``scheme`` with ``k`` classes.
 
@@ -329,8 +355,12 @@ def episodes_map(
     hidden = hidden_lsoas(gdf)
     shown = gdf[~hidden] if hidden.any() else gdf
     cmap = mpl.colormaps[EPISODES_CMAP]
-    footer = map_footer(source, uses_imd=False, suppressed=bool(hidden.any()))
-    title = _title("Open CAF episodes by Lower Super Output Area (LSOA)", gdf, lead_agency)
+    footer = map_footer(
+        source, uses_imd=False, suppressed=bool(hidden.any()), lsoa_vintage=lsoa_vintage
+    )
+    title = _title(
+        f"Open CAF episodes by Lower Super Output Area (LSOA, {lsoa_vintage})", gdf, lead_agency
+    )
     fig, ax = _map_axes(gdf, title, footer)
     handles = []
     n = 0
@@ -383,17 +413,19 @@ def _plot_deciles(gdf: gpd.GeoDataFrame, ax: Axes) -> None:
     _outline(gdf, ax)
 
 
-def imd_decile_map(gdf: gpd.GeoDataFrame, source: str) -> Figure:
-    """IMD 2015 decile of each LSOA: decile 1 (most deprived in England) dark red, 10 dark blue."""
-    footer = map_footer(source, uses_imd=True)
+def imd_decile_map(gdf: gpd.GeoDataFrame, source: str, edition: ImdEdition | None = None) -> Figure:
+    """IMD decile of each LSOA (``edition``, default IMD 2015): decile 1 (most deprived in
+    England) dark red, 10 dark blue."""
+    edition = _edition(edition)
+    footer = map_footer(source, uses_imd=True, edition=edition)
     day = long_date(gdf["snapshot_date"].iloc[0])
     title = (
-        "Deprivation (IMD 2015 decile) of each LSOA\n"
+        f"Deprivation (IMD {edition.year} decile) of each LSOA ({edition.lsoa_vintage})\n"
         f"for reading against the open CAF episodes of {day}"
     )
     fig, ax = _map_axes(gdf, title, footer)
     _plot_deciles(gdf, ax)
-    _legend(ax, _decile_handles(gdf), "IMD 2015 decile,\nranked across England")
+    _legend(ax, _decile_handles(gdf), edition.legend_title)
     return _finish_map(fig, ax, footer)
 
 
@@ -414,7 +446,11 @@ def size_legend_values(largest: int) -> list[int]:
 
 
 def episodes_over_deciles_map(
-    gdf: gpd.GeoDataFrame, lead_agency: str | None, source: str, largest_circle_pt2: float = 500
+    gdf: gpd.GeoDataFrame,
+    lead_agency: str | None,
+    source: str,
+    largest_circle_pt2: float = 500,
+    edition: ImdEdition | None = None,
 ) -> Figure:
     """Open episodes as circles (area proportional to the count) over the IMD decile map.
 
@@ -424,8 +460,13 @@ def episodes_over_deciles_map(
     decile colour instead, and the circle scale is set by the shown counts only.
     """
     hidden = hidden_lsoas(gdf)
-    footer = map_footer(source, uses_imd=True, suppressed=bool(hidden.any()))
-    title = _title("Open CAF episodes (circles) and deprivation (colour)", gdf, lead_agency)
+    edition = _edition(edition)
+    footer = map_footer(source, uses_imd=True, suppressed=bool(hidden.any()), edition=edition)
+    title = _title(
+        f"Open CAF episodes (circles) and deprivation (colour, IMD {edition.year})",
+        gdf,
+        lead_agency,
+    )
     fig, ax = _map_axes(gdf, title, footer)
     _plot_deciles(gdf, ax)
     shown = gdf[~hidden].astype({"episodes": "int64"}) if hidden.any() else gdf
@@ -445,7 +486,7 @@ def episodes_over_deciles_map(
     if hidden.any():
         _plot_hidden(gdf[hidden], ax, face="none")
         _outline(gdf, ax)
-    _legend(ax, _decile_handles(gdf), "IMD 2015 decile (colour),\nranked across England")
+    _legend(ax, _decile_handles(gdf), edition.legend_title.replace(" decile,", " decile (colour),"))
     size_handles = [
         Line2D(
             [],
@@ -483,8 +524,10 @@ def decile_share_chart(
     snapshot_date: str | pd.Timestamp,
     source: str,
     total_episodes: object = None,
+    edition: ImdEdition | None = None,
 ) -> Figure:
-    """Side-by-side bars: share of open episodes and share of LSOAs in each IMD 2015 decile.
+    """Side-by-side bars: share of open episodes and share of LSOAs in each IMD decile
+    (``edition``, default IMD 2015).
 
     Where the episode bar is taller than the LSOA bar, the decile holds more than its share
     of the episodes. ``total_episodes`` (the episodes placed on the map; default: the sum of the
@@ -499,7 +542,8 @@ def decile_share_chart(
         if hidden.any():
             raise ValueError("decile_share_chart: give total_episodes when deciles are hidden")
         total_episodes = int(deciles["episodes"].sum())
-    footer = f"{source}\n{IMD_ATTRIBUTION}"
+    edition = _edition(edition)
+    footer = f"{source}\n{edition.attribution}"
     if hidden.any():
         footer += f"\n{suppression_note()}"
     fig, ax = plt.subplots(figsize=(9, 5.0))
@@ -533,7 +577,10 @@ def decile_share_chart(
             )
     words = {1: "\nmost\ndeprived", 10: "\nleast\ndeprived"}
     ax.set_xticks(list(positions), [f"{d}{words.get(d, '')}" for d in deciles["imd_decile"]])
-    ax.set_xlabel("IMD 2015 decile (national: 1 = most deprived 10% of LSOAs in England)")
+    ax.set_xlabel(
+        f"IMD {edition.year} decile (national: 1 = most deprived 10% of LSOAs "
+        f"({edition.lsoa_vintage}) in England)"
+    )
     ax.set_ylabel("% of total")
     ax.set_ylim(0, top * 1.15 if top > 0 else 1)
     ax.set_title(

@@ -387,15 +387,52 @@ def _attach(rng, families: pd.DataFrame, eligible: np.ndarray, sf: dict) -> None
         free[chosen] = False
 
 
-def _home_lsoas(rng, family_ids: pd.Series, imd: pd.DataFrame, lad_code: str) -> pd.Series:
-    """A home LSOA per family, more likely the more deprived its IMD 2015 decile."""
+@dataclass(frozen=True)
+class HomeArea:
+    """Where homes are drawn: the authority's LSOAs with their IMD deciles, and LSOAs of other
+    districts for the few homes outside it."""
+
+    local: pd.DataFrame  # lsoa11cd (the code, of either vintage), imd_decile; sorted by code
+    neighbours: np.ndarray  # LSOA codes outside the authority, sorted
+
+
+def coventry_2011_homes(imd: pd.DataFrame, lad_code: str) -> HomeArea:
+    """The committed extract's homes: the district's LSOAs (2011) in IMD 2015, and four
+    neighbouring districts' for the homes outside it."""
     local = imd[imd["lad13cd"] == lad_code].sort_values("lsoa11cd")
+    neighbours = imd[imd["lad13cd"].isin(NEIGHBOURING_LADS)]["lsoa11cd"].sort_values().to_numpy()
+    return HomeArea(local[["lsoa11cd", "imd_decile"]], neighbours)
+
+
+def authority_homes(lad_code: str, lsoa_vintage: int, **fetch_options) -> HomeArea:
+    """Homes in any English district, in LSOA codes of ``lsoa_vintage`` (2011 or 2021).
+
+    The district's LSOAs are those the ONS lookup assigns to it, weighted by IMD 2019 (for
+    2011 codes) or IMD 2025 (for 2021 codes); homes outside it are drawn from the other
+    districts of England.
+    """
+    from helpers.reference import authority_lsoas, load_imd, load_lsoa_lookup
+
+    lookup = load_lsoa_lookup(**fetch_options)
+    imd = load_imd(2019 if lsoa_vintage == 2011 else 2025, **fetch_options)
+    lsoas = authority_lsoas(lad_code, lsoa_vintage, lookup)
+    local = lsoas.merge(imd, on="lsoa11cd", how="inner", validate="1:1")
+    others = imd.loc[~imd["lsoa11cd"].isin(set(lsoas["lsoa11cd"])), "lsoa11cd"]
+    return HomeArea(
+        local[["lsoa11cd", "imd_decile"]].sort_values("lsoa11cd").reset_index(drop=True),
+        others.sort_values().to_numpy(),
+    )
+
+
+def _home_lsoas(rng, family_ids: pd.Series, area: HomeArea) -> pd.Series:
+    """A home LSOA per family, more likely the more deprived its IMD decile."""
+    local = area.local
     weight = DECILE_WEIGHT_RATIO ** (local["imd_decile"].to_numpy() - 1)
     unique = pd.Index(sorted(family_ids.unique()))
     homes = rng.choice(local["lsoa11cd"].to_numpy(), size=len(unique), p=weight / weight.sum())
     homes = homes.astype(object)
     draw = rng.random(len(unique))
-    neighbours = imd[imd["lad13cd"].isin(NEIGHBOURING_LADS)]["lsoa11cd"].sort_values().to_numpy()
+    neighbours = area.neighbours
     moved = draw < OUT_OF_AREA_SHARE
     homes[moved] = rng.choice(neighbours, size=int(moved.sum()))
     homes[(draw >= OUT_OF_AREA_SHARE) & (draw < OUT_OF_AREA_SHARE + UNKNOWN_ADDRESS_SHARE)] = None
@@ -435,10 +472,21 @@ def _budget(figures) -> pd.DataFrame:
 
 
 def generate(
-    imd: pd.DataFrame, seed: int = SEED, cats: Categories | None = None
+    imd: pd.DataFrame | None,
+    seed: int = SEED,
+    cats: Categories | None = None,
+    homes: HomeArea | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The four extract tables, calibrated to the published figures (deterministic per seed)."""
+    """The four extract tables, calibrated to the published figures (deterministic per seed).
+
+    Homes are drawn in ``homes`` (:func:`authority_homes`, any district and LSOA vintage);
+    by default in config's district on LSOA (2011) from IMD 2015 (``imd``), as committed.
+    """
     cats = cats or categories()
+    if homes is None:
+        if imd is None:
+            raise ValueError("generate: give IMD 2015 (imd) or the homes' area (homes)")
+        homes = coventry_2011_homes(imd, cats.lad_code)
     figures = printed_figures()
     rng = np.random.default_rng(seed)
     collected = _Episodes.empty()
@@ -454,7 +502,7 @@ def generate(
     episodes.insert(1, "child_id", [f"C{i:06d}" for i in rng.permutation(len(episodes)) + 1])
     episodes.insert(2, "family_id", _assign_families(rng, episodes))
     episodes.insert(4, "caf_level", _levels(rng, episodes["lead_agency"]))
-    episodes["lsoa11cd"] = _home_lsoas(rng, episodes["family_id"], imd, cats.lad_code)
+    episodes["lsoa11cd"] = _home_lsoas(rng, episodes["family_id"], homes)
     families = _families(rng, figures, cats, episodes)
     return {
         "caf_episodes": episodes,
@@ -464,8 +512,27 @@ def generate(
     }
 
 
-def to_csv_text(frame: pd.DataFrame, name: str) -> str:
-    """The extract's CSV form: contract column order, ISO dates, blanks for missing."""
+def shift_months(tables: dict[str, pd.DataFrame], months: int) -> dict[str, pd.DataFrame]:
+    """Every date moved ``months`` calendar months later (an extract for a later period).
+
+    The order of dates, and so every count by period, is kept; the calibration to the printed
+    figures holds for the shifted periods.
+    """
+    shifted = {}
+    for name, frame in tables.items():
+        out = frame.copy()
+        for spec in CONTRACT[name]:
+            if spec.kind == "date" and spec.name in out:
+                out[spec.name] = out[spec.name] + pd.DateOffset(months=months)
+        shifted[name] = out
+    return shifted
+
+
+def to_csv_text(frame: pd.DataFrame, name: str, lsoa_column: str = "lsoa11cd") -> str:
+    """The extract's CSV form: contract column order, ISO dates, blanks for missing.
+
+    ``lsoa_column`` names the home LSOA's column: ``lsoa21cd`` for homes in 2021 codes.
+    """
     columns = [spec.name for spec in CONTRACT[name]]
     out = frame[columns].copy()
     for spec in CONTRACT[name]:
@@ -475,20 +542,33 @@ def to_csv_text(frame: pd.DataFrame, name: str) -> str:
             out[spec.name] = out[spec.name].map({True: "true", False: "false"})
         elif spec.kind == "money":
             out[spec.name] = out[spec.name].map(lambda value: f"{value:.0f}")
+    if name == "caf_episodes" and lsoa_column != "lsoa11cd":
+        out = out.rename(columns={"lsoa11cd": lsoa_column})
     return out.to_csv(index=False, lineterminator="\n")
 
 
-def write_extract(tables: dict[str, pd.DataFrame], folder: Path, seed: int = SEED) -> Path:
+def write_extract(
+    tables: dict[str, pd.DataFrame],
+    folder: Path,
+    seed: int = SEED,
+    lsoa_column: str = "lsoa11cd",
+    months_later: int = 0,
+    note: str = "Invented data calibrated to Coventry's published 2015-16 figures. No real child.",
+) -> Path:
+    """Write the tables as an extract folder with its manifest (``months_later``: the tables
+    were shifted by :func:`shift_months`, and so is the extract's date)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
-        (folder / f"{name}.csv").write_text(to_csv_text(frame, name), encoding="utf-8")
+        text = to_csv_text(frame, name, lsoa_column)
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    taken = EXTRACT_DATE + pd.DateOffset(months=months_later)
     manifest = {
         "synthetic": True,
         "generator": "helpers.dev.synthetic",
         "seed": seed,
-        "extract_date": EXTRACT_DATE.date().isoformat(),
+        "extract_date": taken.date().isoformat(),
         "sha256": extract_sha256(folder),
-        "note": "Invented data calibrated to Coventry's published 2015-16 figures. No real child.",
+        "note": note,
     }
     (folder / SYNTHETIC_MANIFEST).write_text(
         json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
@@ -542,11 +622,49 @@ def main(argv: list[str] | None = None) -> None:
         help="copies of the calibrated extract (benchmarks; not committed)",
     )
     parser.add_argument("--out", default=str(SYNTHETIC_DIR))
+    parser.add_argument(
+        "--la",
+        metavar="CODE",
+        help="homes in this local authority district (default: config's, as committed)",
+    )
+    parser.add_argument(
+        "--lsoa-vintage",
+        type=int,
+        choices=(2011, 2021),
+        default=2011,
+        help="homes in LSOA codes of 2011 (column lsoa11cd) or 2021 (column lsoa21cd)",
+    )
+    parser.add_argument(
+        "--taken",
+        metavar="YYYY-MM",
+        help="move every date so that the extract is taken at the end of this month",
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
-    if args.scale != 1 and out.resolve() == SYNTHETIC_DIR.resolve():
-        parser.error("a scaled extract is not the committed one: give --out")
-    write_extract(scale_tables(generate(load_imd2015()), args.scale), out)
+    committed = args.scale == 1 and not (args.la or args.taken or args.lsoa_vintage != 2011)
+    if not committed and out.resolve() == SYNTHETIC_DIR.resolve():
+        parser.error("a scaled, moved or other authority's extract is not the committed one: --out")
+    if args.la or args.lsoa_vintage != 2011:
+        from helpers.map_page import MapSettingError, lad_code_or_default
+        from helpers.reference import AuthorityError, ReferenceDataError
+
+        try:
+            lad = lad_code_or_default(args.la)
+            homes = authority_homes(lad, args.lsoa_vintage)
+        except (MapSettingError, AuthorityError, ReferenceDataError) as error:
+            parser.error(str(error))
+        tables = generate(None, homes=homes)
+        note = f"Invented data for district {lad}, homes in LSOA ({args.lsoa_vintage}) codes."
+    else:
+        tables, note = generate(load_imd2015()), None
+    months = 0
+    if args.taken:
+        target = pd.Period(args.taken, freq="M")
+        months = (target - pd.Period(EXTRACT_DATE, freq="M")).n
+        tables = shift_months(tables, months)
+    column = "lsoa11cd" if args.lsoa_vintage == 2011 else "lsoa21cd"
+    extra = {"note": note} if note else {}
+    write_extract(scale_tables(tables, args.scale), out, SEED, column, months, **extra)
     print(f"Wrote the synthetic extract (scale {args.scale}) to {out}")
 
 

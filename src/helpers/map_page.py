@@ -1,0 +1,202 @@
+"""The map page's settings: which authority, which LSOA vintage, which deprivation edition.
+
+Notebook 04 takes two parameters for them, ``lad_code`` (the local authority district; blank:
+the district in ``config/categories.yaml``) and ``imd_year`` (2015, 2019 or 2025; blank: the
+edition current at the snapshot date, :func:`helpers.reference.default_imd_year`). The edition
+decides the LSOA vintage of the map: LSOA (2011) for IMD 2015 and 2019, LSOA (2021) for IMD
+2025. :func:`map_setup` gathers everything the page needs from them, so that the notebook keeps
+its narrative and its calls only, and says in sentences what it could not have.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from helpers import geo
+from helpers.config import categories
+from helpers.reference import (
+    MIRROR_ENV,
+    AuthorityError,
+    ImdEdition,
+    ReferenceDataError,
+    check_lad_code,
+    default_imd_year,
+    imd_edition,
+    load_imd,
+    load_lsoa_boundaries,
+    load_lsoa_lookup,
+)
+
+LAD_CODE_PATTERN = r"^[EW]0[6-9]\d{6}$"
+
+
+class MapSettingError(ValueError):
+    """A map setting (district code, IMD edition) that cannot be used: a sentence saying why."""
+
+
+def lad_code_or_default(lad_code: str | None) -> str:
+    """The district code as given (upper case), or the one in config when blank.
+
+    A value that is not shaped like a district code (``E08000026``) is a sentence saying so.
+    """
+    code = str(lad_code or "").strip().upper() or categories().lad_code
+    if not re.fullmatch(LAD_CODE_PATTERN, code):
+        raise MapSettingError(
+            f"{lad_code!r} is not a local authority district code: it is E or W, then 0, then "
+            "seven digits, for example E08000026 for Coventry or E06000052 for Cornwall."
+        )
+    return code
+
+
+def imd_year_or_default(imd_year: int | str | None, period_end: object) -> int:
+    """The IMD edition's year as given, or the edition current at ``period_end`` when blank."""
+    if imd_year in (None, "", 0):
+        return default_imd_year(period_end)  # type: ignore[arg-type]
+    try:
+        return imd_edition(imd_year).year  # type: ignore[arg-type]
+    except ValueError as error:
+        raise MapSettingError(str(error)) from None
+
+
+def authority_name(lad_code: str, lookup: pd.DataFrame | None) -> str:
+    """The district's name: config's for config's district, otherwise the ONS lookup's."""
+    cats = categories()
+    if lad_code == cats.lad_code:
+        return cats.local_authority_name
+    if lookup is None:
+        raise MapSettingError(
+            f"The map of district {lad_code} needs the ONS LSOA (2011) to LSOA (2021) lookup, "
+            f"which could not be had: set {MIRROR_ENV} to a folder holding "
+            "lsoa2021/lookup_lsoa11_lsoa21_ltla22.rda, or allow the download."
+        )
+    try:
+        return check_lad_code(lad_code, lookup)
+    except AuthorityError as error:
+        raise MapSettingError(str(error)) from None
+
+
+@dataclass
+class MapSetup:
+    """What the map page needs for one authority and one deprivation edition."""
+
+    lad_code: str
+    area: str
+    edition: ImdEdition
+    boundaries: Any  # a GeoDataFrame in British National Grid: lsoa11cd, lsoa11nm (the vintage's)
+    imd: pd.DataFrame | None
+    conversion: geo.VintageConversion | None
+    problems: list[str] = field(default_factory=list)  # what could not be had, in sentences
+
+    @property
+    def lsoa_vintage(self) -> int:
+        return self.edition.lsoa_vintage
+
+    @property
+    def imd_ok(self) -> bool:
+        return self.imd is not None
+
+    def warning(self) -> str | None:
+        """The page's one warning about missing reference data, or None."""
+        if not self.problems:
+            return None
+        return " ".join(self.problems)
+
+
+def map_setup(
+    lad_code: str | None,
+    imd_year: int | str | None,
+    snapshot_date: object,
+    **fetch_options: Any,
+) -> MapSetup:
+    """The authority, its LSOAs of the edition's vintage, the edition, and the ONS lookup.
+
+    Raises :class:`MapSettingError` (a sentence) for a district code or edition that cannot be
+    used, or a district whose boundaries need reference files that cannot be had. A missing
+    IMD file or lookup is not an error: the page shows the map without them and says so.
+    """
+    code = lad_code_or_default(lad_code)
+    edition = imd_edition(imd_year_or_default(imd_year, snapshot_date))
+    problems: list[str] = []
+    try:
+        lookup = load_lsoa_lookup(**fetch_options)
+    except ReferenceDataError as error:
+        lookup, lookup_reason = None, str(error)
+    area = authority_name(code, lookup)
+    try:
+        boundaries = load_lsoa_boundaries(code, edition.lsoa_vintage, **fetch_options)
+    except ReferenceDataError as error:
+        raise MapSettingError(
+            f"The LSOA ({edition.lsoa_vintage}) boundaries of {area} could not be had. {error}"
+        ) from None
+    try:
+        imd = load_imd(edition.year, **fetch_options)
+    except ReferenceDataError as error:
+        imd = None
+        problems.append(
+            f"The deprivation comparison is missing: {edition.name} could not be had, so this "
+            "report shows only the map of open episodes, not the deprivation maps or figures. "
+            f"{error}"
+        )
+    conversion = None
+    if lookup is not None:
+        conversion = geo.VintageConversion(edition.lsoa_vintage, lookup)
+    else:
+        problems.append(
+            "Homes recorded in LSOA codes of the other year (2011 or 2021) cannot be converted: "
+            "the ONS lookup between them could not be had, so such homes are counted as outside "
+            f"the authority. {lookup_reason}"
+        )
+    return MapSetup(code, area, edition, boundaries, imd, conversion, problems)
+
+
+def deprivation_intro(setup: MapSetup) -> str:
+    """The paragraph that opens the deprivation section: the edition, its release, its LSOAs."""
+    e = setup.edition
+    return (
+        f"The map reads deprivation from the English indices of deprivation {e.year} "
+        f"(**{e.name}**, released by the {e.publisher} in {e.released_words}). {e.name} ranks "
+        f"all {e.lsoas_in_england:,} LSOAs ({e.lsoa_vintage}) in England from 1 (most deprived) "
+        "and groups them into ten deciles: decile 1 holds the most deprived 10% of LSOAs in "
+        "England, decile 10 the least deprived. If open episodes simply followed the number of "
+        "neighbourhoods, each decile's share of episodes would match its share of "
+        f"{setup.area}'s LSOAs; the maps, the table and the chart below compare the two."
+    )
+
+
+def geography_statement(setup: MapSetup, recorded_codes: pd.Series) -> str:
+    """Which authority, edition and LSOAs the page uses, and which codes the extract holds."""
+    e = setup.edition
+    lines = [
+        f"This page maps **{setup.area}** (local authority district {setup.lad_code}) on its "
+        f"{len(setup.boundaries):,} LSOAs of {e.lsoa_vintage}, the neighbourhoods that "
+        f"{e.name} ranks."
+    ]
+    if setup.conversion is not None:
+        lines.append(setup.conversion.found_in_words(recorded_codes))
+    return " ".join(lines)
+
+
+def check_settings(lad_code: str | None, imd_year: object) -> list[tuple[str, str]]:
+    """The batch's ``--la`` and ``--imd`` checked before any notebook runs, as ``-p`` pairs.
+
+    A district code that is not one, a district not in England, an edition that does not exist,
+    or a district other than config's when the ONS lookup cannot be had: a sentence saying
+    what to fix (:class:`MapSettingError`).
+    """
+    pairs: list[tuple[str, str]] = []
+    if lad_code:
+        code = lad_code_or_default(lad_code)
+        if code != categories().lad_code:
+            try:
+                lookup = load_lsoa_lookup()
+            except ReferenceDataError as error:
+                raise MapSettingError(f"--la {lad_code}: {error}") from None
+            authority_name(code, lookup)
+        pairs.append(("lad_code", code))
+    if imd_year:
+        pairs.append(("imd_year", str(imd_year_or_default(imd_year, None))))  # type: ignore[arg-type]
+    return pairs
