@@ -14,6 +14,18 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
+class SentenceError(Exception):
+    """An error whose message is a sentence telling the analyst what to fix.
+
+    In JupyterLab (IPython) it shows as that sentence alone, not a traceback through the
+    helpers: IPython calls ``_render_traceback_`` for the lines to print. The batch reads the
+    message, so it is unchanged there.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{self.__class__.__name__}: {self}"]
+
+
 def config_dir() -> Path:
     """The config folder; ``EARLYHELP_CONFIG_DIR`` overrides it (another council's settings)."""
     return Path(os.environ.get("EARLYHELP_CONFIG_DIR", PROJECT_ROOT / "config"))

@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from helpers.config import PROJECT_ROOT, Categories, categories, config_dir, load_yaml
+from helpers.config import (
+    PROJECT_ROOT,
+    Categories,
+    SentenceError,
+    categories,
+    config_dir,
+    load_yaml,
+)
 from helpers.extract_checks import NOTE_COLUMNS, notes_and_warnings
 from helpers.extract_dates import ExtractSettings, read_date_column, settings_from
 from helpers.extract_files import (
@@ -130,7 +137,7 @@ class Problem:
         return f"{where}: {self.message}{value}"
 
 
-class ExtractError(ValueError):
+class ExtractError(SentenceError, ValueError):
     """The extract breaks the contract. ``problems`` lists the problems kept (every problem,
     unless one file and column had more than :data:`PROBLEMS_KEPT_PER_COLUMN`); ``total``
     counts them all."""

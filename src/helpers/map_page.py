@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from helpers import geo
-from helpers.config import categories
+from helpers.config import SentenceError, categories
 from helpers.reference import (
     MIRROR_ENV,
     AuthorityError,
@@ -34,7 +34,7 @@ from helpers.reference import (
 LAD_CODE_PATTERN = r"^[EW]0[6-9]\d{6}$"
 
 
-class MapSettingError(ValueError):
+class MapSettingError(SentenceError, ValueError):
     """A map setting (district code, IMD edition) that cannot be used: a sentence saying why."""
 
 

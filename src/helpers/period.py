@@ -73,6 +73,11 @@ DEPENDENT_DATES: dict[str, str] = {
 class DateOverrideError(ValueError):
     """A date a notebook was given that is not a date: the message names it."""
 
+    # As helpers.config.SentenceError (a floor above this one): in JupyterLab, the sentence
+    # without a traceback.
+    def _render_traceback_(self) -> list[str]:
+        return [f"{self.__class__.__name__}: {self}"]
+
 
 @dataclass(frozen=True)
 class ReportDate:

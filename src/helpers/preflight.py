@@ -26,6 +26,7 @@ import pandas as pd
 import papermill
 import yaml
 
+from helpers.config import SentenceError
 from helpers.extract import Extract, extract_taken_on
 from helpers.formats import long_date
 from helpers.period import DEPENDENT_DATES
@@ -40,7 +41,7 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
-class RefusedError(ValueError):
+class RefusedError(SentenceError, ValueError):
     """A run the batch will not start: the message says what to fix."""
 
 

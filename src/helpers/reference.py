@@ -25,7 +25,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="IProgress not found")
     import pooch
 
-from helpers.config import PROJECT_ROOT
+from helpers.config import PROJECT_ROOT, SentenceError
 
 MIRROR_ENV = "EARLYHELP_REFERENCE_MIRROR"  # a folder mirroring the publishers' files
 CACHE_ENV = "EARLYHELP_REFERENCE_CACHE"  # where downloads are kept (default data/raw/reference)
@@ -80,7 +80,7 @@ BOUNDARIES_GEOJSON = EXTERNAL_DIR / "lsoa11_coventry_bsc.geojson"
 BOUNDARIES_PARQUET = PROCESSED_DIR / "lsoa11_coventry_bsc.parquet"
 
 
-class ReferenceDataError(RuntimeError):
+class ReferenceDataError(SentenceError, RuntimeError):
     """A reference file could not be had, or is not the file its checksum names."""
 
 
@@ -386,7 +386,7 @@ IMD_EDITIONS: dict[int, ImdEdition] = {
 LSOA_VINTAGES: tuple[int, ...] = (2011, 2021)
 
 
-class AuthorityError(ValueError):
+class AuthorityError(SentenceError, ValueError):
     """A district code that is not an English local authority district: a sentence saying so."""
 
 
