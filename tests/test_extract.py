@@ -516,3 +516,22 @@ def test_excel_title_rows_keep_the_row_numbers_excel_shows(tmp_path):
     # header on row 3, first record row 4, the second record (the bad one) row 5
     line = problem_line(load_error(path), "titled.xlsx[caf_episodes], row 5, column caf_level")
     assert "'4'" in line
+
+
+def test_only_the_committed_synthetic_extract_is_said_to_be_calibrated():
+    from dataclasses import replace
+
+    from helpers.extract import is_committed_synthetic
+    from helpers.report import data_source_banner
+
+    committed = load_extract(SYNTHETIC)
+    assert is_committed_synthetic(committed)
+    assert "calibrated to reproduce" in data_source_banner(committed).data
+    # Another extract the generator made (another authority, another year): invented, but
+    # its figures reproduce nothing, and the page must not say they do.
+    generated = replace(committed, sha256="0" * 64)
+    assert not is_committed_synthetic(generated)
+    banner = data_source_banner(generated).data
+    assert "calibrated" not in banner.replace("not calibrated", "")
+    assert "made by the project's generator" in banner
+    assert not is_committed_synthetic(replace(committed, is_synthetic=False))

@@ -441,6 +441,17 @@ def _manifest_says_synthetic(path: Path, digest: str) -> bool:
     return bool(manifest.get("synthetic")) and manifest.get("sha256") == digest
 
 
+def is_committed_synthetic(extract: Extract) -> bool:
+    """Whether ``extract`` is the committed synthetic extract (calibrated to the published
+    figures), not another extract the synthetic generator made (for another authority or
+    period, say), whose figures reproduce nothing."""
+    manifest_path = SYNTHETIC_DIR / SYNTHETIC_MANIFEST
+    if not (extract.is_synthetic and manifest_path.is_file()):
+        return False
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    return manifest.get("sha256") == extract.sha256
+
+
 HEADER_SEARCH_ROWS = 10
 
 

@@ -19,7 +19,7 @@ from IPython.display import HTML, display
 from helpers import annex_a
 from helpers.annex_a import load_report_extract
 from helpers.disclosure import is_suppressed, suppression_note
-from helpers.extract import TAKEN_INFERRED, Extract
+from helpers.extract import TAKEN_INFERRED, Extract, is_committed_synthetic
 from helpers.formats import (
     long_date,
     number,
@@ -83,10 +83,16 @@ def data_source_banner(extract: Extract, publish: bool = False) -> HTML:
             "A workbook: its early help list (List 2) holds the synthetic extract's assessments "
             "started in the six months to 31 March 2016. No real child is in it."
         )
-    elif extract.is_synthetic:
+    elif is_committed_synthetic(extract):
         text = (
             "<b>Synthetic data.</b> These figures come from the committed synthetic extract, "
             "invented and calibrated to reproduce Coventry's published 2015-16 figures. "
+            "No real child is in it."
+        )
+    elif extract.is_synthetic:
+        text = (
+            "<b>Synthetic data.</b> These figures come from a synthetic extract made by the "
+            "project's generator: invented data, not calibrated to any published figure. "
             "No real child is in it."
         )
     else:
