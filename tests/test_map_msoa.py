@@ -248,3 +248,5 @@ def test_the_analysts_page_stays_by_lsoa(imd_mirror, tmp_path, monkeypatch):
     html = (report / "html" / "04_open_episodes_by_lsoa.html").read_text(encoding="utf-8")
     assert "middle-layer neighbourhoods" not in html.split("How these figures are made")[0]
     assert "The ten LSOAs with the most open episodes" in html
+    alts = re.findall(r'alt="([^"]*)"', html)
+    assert alts and not any("MSOA" in alt for alt in alts)  # circles by LSOA, as before

@@ -511,16 +511,16 @@ def episodes_over_deciles_map(
 ) -> Figure:
     """Open episodes as circles (area proportional to the count) over the IMD decile map.
 
-    ``circles``: the areas holding the counts when they are not ``gdf``'s LSOAs (the MSOAs of
-    :func:`msoa_frame`); their outlines are drawn over the LSOAs' decile colours.
+    ``circles``: the areas holding the counts (default ``gdf``, the LSOAs); when they are the
+    MSOAs of :func:`msoa_frame`, their outlines are drawn over the LSOAs' decile colours.
 
     LSOAs with no open episode have no circle. Each circle sits on a point inside its LSOA
     (``representative_point``). The size legend uses the same scale as the map. In a published
     report an LSOA whose count is the suppression mark has no circle: it is hatched over its
     decile colour instead, and the circle scale is set by the shown counts only.
     """
-    by_msoa = circles is not None
     areas = circles if circles is not None else gdf
+    by_msoa = "msoa11nm" in areas.columns
     short, plural = ("MSOA", "MSOAs") if by_msoa else ("LSOA", "LSOAs")
     hidden = hidden_lsoas(areas)
     edition = _edition(edition)
