@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import matplotlib
@@ -172,6 +173,23 @@ def test_the_page_chooses_msoa_when_published_and_says_why(coventry_setup):
     ]
     rows, caption, headers = map_page.busiest_table(figures, SNAPSHOT, True)
     assert "ten MSOAs" in caption and "msoa11nm" in headers
+
+
+@pytest.mark.parametrize(
+    ("largest", "geography", "said"),
+    [
+        (0.5, "LSOA", "The published map is drawn by LSOA:** the count of 84 of Coventry's 195"),
+        (0.43, "MSOA", "is hidden. The counts"),  # 84/195 is 43.08%: just over
+        (0.01, "MSOA", "still more than the policy allows, but the MSOA is the largest"),
+    ],
+)
+def test_the_share_in_the_policy_decides(coventry_setup, monkeypatch, largest, geography, said):
+    rules = replace(policy(), map_largest_hidden_share=largest)
+    monkeypatch.setattr("helpers.disclosure.policy", lambda: rules)
+    episodes = load("").episodes
+    figures, note = map_page.page_figures(coventry_setup, episodes, SNAPSHOT, CFF, publish=True)
+    assert figures.geography == geography
+    assert said in note and f"at most {largest:.0%} of its areas" in note
 
 
 def test_the_analysts_edition_stays_by_lsoa(coventry_setup):
