@@ -163,7 +163,7 @@ def test_the_page_chooses_msoa_when_published_and_says_why(coventry_setup):
     assert f"{figures.areas_hidden} of Coventry's 42 MSOAs" in note
     assert "at most 25% of its areas" in note
     words = map_page.placed_in_words(figures, CFF, SNAPSHOT, "Coventry")
-    assert "which make 42 MSOAs" in words and "of those MSOAs have no open episode" in words
+    assert "which make 42 MSOAs; every one of those MSOAs has an open episode." in words
     frame, name = map_page.area_csv(figures, 2011)
     assert name == "open_by_msoa" and frame.columns.tolist() == [
         "snapshot_date",

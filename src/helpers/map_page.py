@@ -311,6 +311,8 @@ def placed_in_words(figures: Any, who: str, snapshot_date: object, area: str) ->
     if figures.geography == "MSOA":
         words += f", which make {len(figures.areas):,} MSOAs"
     plural = "LSOAs" if figures.geography == "LSOA" else "MSOAs"
+    if figures.lsoas_without == 0:
+        return words + f"; every one of those {plural} has an open episode."
     return words + f"; {number(figures.lsoas_without)} of those {plural} have no open episode."
 
 
