@@ -31,6 +31,9 @@ Key = Hashable
 class Policy:
     largest_suppressed_count: int
     mark: str
+    #: The largest share of a published map's areas that may be hidden before the map is drawn
+    #: at a coarser geography (neighbourhoods by MSOA rather than LSOA).
+    map_largest_hidden_share: float = 0.25
 
     def is_small(self, value: int) -> bool:
         """A count that must not be shown: 1 to ``largest_suppressed_count``."""
@@ -43,7 +46,15 @@ def _policy_from(path) -> Policy:
     largest = int(raw["largest_suppressed_count"])
     if largest < 1:
         raise ValueError(f"{path}: largest_suppressed_count must be 1 or more, not {largest}")
-    return Policy(largest_suppressed_count=largest, mark=str(raw["mark"]))
+    share = float(raw.get("map_largest_hidden_share", Policy.map_largest_hidden_share))
+    if not 0 <= share <= 1:
+        raise ValueError(
+            f"{path}: map_largest_hidden_share is a share of a map's areas, from 0 to 1, "
+            f"not {share}"
+        )
+    return Policy(
+        largest_suppressed_count=largest, mark=str(raw["mark"]), map_largest_hidden_share=share
+    )
 
 
 def policy() -> Policy:

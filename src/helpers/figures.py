@@ -22,7 +22,7 @@ import pandas as pd
 from helpers import annex_a, geo, metrics, tables
 from helpers import families as sf
 from helpers.config import Categories, categories
-from helpers.disclosure import Key, LinkedCounts, policy
+from helpers.disclosure import Key, LinkedCounts, is_suppressed, policy
 from helpers.formats import month_label, number, percent
 
 
@@ -518,11 +518,29 @@ class LsoaFigures(ProtectedFigures):
     unmatched_total: object  # open episodes not on the map
     placed: object  # open episodes placed in an LSOA of the authority
     total_open: object  # placed + not on the map
-    lsoas_without: object  # LSOAs with no open episode; the mark if a hidden LSOA has none
-    busiest: pd.DataFrame  # the ten busiest LSOAs; published: among shown non-zero counts
+    lsoas_without: object  # areas (of ``geography``) with no open episode; the mark if a
+    #   hidden one has none
+    busiest: pd.DataFrame  # the ten busiest areas; published: among shown non-zero counts
     deciles: pd.DataFrame | None  # geo.by_imd_decile; None without IMD 2015
     concentration: object | None  # geo.DeprivationConcentration, episode counts masked
     shares: pd.DataFrame | None  # concentration.shares_table()
+    geography: str = "LSOA"  # the areas whose counts are printed: "LSOA" or "MSOA"
+    msoas: pd.DataFrame | None = None  # by MSOA (geo.open_by_msoa), masked; None by LSOA
+
+    @property
+    def areas(self) -> pd.DataFrame:
+        """The table of the areas whose counts are printed: by LSOA, or by MSOA."""
+        return self.msoas if self.msoas is not None else self.table
+
+    @property
+    def areas_hidden(self) -> int:
+        """How many of those areas have their count hidden (shown as the mark)."""
+        return sum(is_suppressed(v) for v in self.areas["episodes"])
+
+    @property
+    def hidden_share(self) -> float:
+        """The share of those areas whose count is hidden, from 0 to 1."""
+        return self.areas_hidden / len(self.areas) if len(self.areas) else 0.0
 
 
 def lsoa_figures(
@@ -534,12 +552,20 @@ def lsoa_figures(
     publish: bool = False,
     cats: Categories | None = None,
     conversion: geo.VintageConversion | None = None,
+    msoas: pd.Series | None = None,
 ) -> LsoaFigures:
-    """The map's figures: open episodes per LSOA, not on the map, by IMD decile.
+    """The map's figures: open episodes per LSOA (or per MSOA), not on the map, by IMD decile.
+
+    With ``msoas`` (each LSOA's MSOA, indexed by LSOA code: :func:`helpers.geo.msoa_of`) the
+    counts printed are per MSOA, not per LSOA: the LSOA counts are linked but never printed
+    (``table`` then has no ``episodes`` column, ``msoas`` holds the MSOA table and ``busiest``
+    the busiest MSOAs), so that no MSOA total less the LSOAs shown can reveal a hidden one.
 
     Counts (keys) and the sums linking them:
 
-    - ``("lsoa", code)`` for each LSOA, ``("placed",)`` their sum;
+    - ``("lsoa", code)`` for each LSOA, ``("placed",)`` their sum; with ``msoas``, the LSOA
+      counts are not printed, ``("msoa", name)`` is the sum of its LSOAs and placed the sum
+      of the MSOAs too;
     - ``("unmatched", reason)`` for each reason of :data:`helpers.geo.UNMATCHED_REASONS`,
       ``("unmatched",)`` their sum; ``("open",)`` = placed + unmatched;
     - with ``imd`` (:func:`helpers.reference.load_imd2015`): ``("decile", d)`` = the LSOAs of
@@ -559,10 +585,20 @@ def lsoa_figures(
         table = geo.join_imd(table, imd)
     by_reason = geo.unmatched_by_reason(unmatched)
 
+    by_msoa = geo.open_by_msoa(table, msoas) if msoas is not None else None
+
     counts = LinkedCounts()
-    lsoas = counts.add_each("lsoa", table["lsoa11cd"], table["episodes"])
+    lsoas = counts.add_each("lsoa", table["lsoa11cd"], table["episodes"], printed=by_msoa is None)
     placed = counts.add(("placed",), table["episodes"].sum())
     counts.add_sum(placed, lsoas)
+    if by_msoa is not None:
+        msoa_keys = counts.add_each("msoa", by_msoa["msoa11nm"], by_msoa["episodes"])
+        members: dict[str, list[Key]] = {}
+        for key, code in zip(lsoas, table["lsoa11cd"], strict=True):
+            members.setdefault(msoas[code], []).append(key)
+        for key in msoa_keys:
+            counts.add_sum(key, members[key[1]])
+        counts.add_sum(placed, msoa_keys)
     reasons = counts.add_each("unmatched", by_reason["reason"], by_reason["episodes"])
     off_map = counts.add(("unmatched",), len(unmatched))
     counts.add_sum(off_map, reasons)
@@ -585,9 +621,18 @@ def lsoa_figures(
         counts.add_sum(first_two, [("decile", 1), ("decile", 2)])
 
     mask = _Masker(counts, publish)
-    masked_table = mask.column(table, "episodes", [(k,) for k in lsoas])
-    zero_lsoas = [k for k in lsoas if counts.values[k] == 0]
-    ranked = [mask.shown(k) and counts.values[k] > 0 for k in lsoas]
+    if by_msoa is None:
+        masked_table = mask.column(table, "episodes", [(k,) for k in lsoas])
+        areas, area_keys, masked_msoas = table, lsoas, None
+    else:  # the LSOA counts are not printed: the table keeps the LSOAs and their deciles only
+        masked_table = table.drop(columns=["episodes"])
+        areas, area_keys = by_msoa, msoa_keys
+        masked_msoas = mask.column(by_msoa, "episodes", [(k,) for k in msoa_keys])
+    zero_areas = [k for k in area_keys if counts.values[k] == 0]
+    ranked = [mask.shown(k) and counts.values[k] > 0 for k in area_keys]
+    busiest = geo.busiest_lsoas(
+        areas[ranked] if publish else areas, key="lsoa11cd" if by_msoa is None else "msoa11nm"
+    )
     if deciles is not None:
         d_keys = [("decile", int(d)) for d in deciles["imd_decile"]]
         deciles = mask.column(deciles, "episodes", [(k,) for k in d_keys])
@@ -609,15 +654,17 @@ def lsoa_figures(
         unmatched_total=mask.value(counts.values[off_map], off_map),
         placed=mask.value(counts.values[placed], placed),
         total_open=mask.value(counts.values[total], total),
-        lsoas_without=mask.value(len(zero_lsoas), *zero_lsoas),
-        # Ranked among the shown counts only (a hidden LSOA's place in the list would bound
-        # its count), and only LSOAs with an episode: no list of zeros above hidden counts.
-        busiest=geo.busiest_lsoas(table[ranked] if publish else table),
+        lsoas_without=mask.value(len(zero_areas), *zero_areas),
+        # Ranked among the shown counts only (a hidden area's place in the list would bound
+        # its count), and only areas with an episode: no list of zeros above hidden counts.
+        busiest=busiest,
         deciles=deciles,
         concentration=concentration,
         shares=concentration.shares_table() if concentration is not None else None,
         counts=counts,
         hidden=mask.hidden,
+        geography="LSOA" if by_msoa is None else "MSOA",
+        msoas=masked_msoas,
     )
 
 

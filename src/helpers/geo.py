@@ -23,6 +23,7 @@ the suppression mark (``"[c]"``) instead of a number. The words below then never
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,6 +42,9 @@ UNMATCHED_REASONS: tuple[str, ...] = ("blank", "malformed", "outside the authori
 #: irregular change. The home could be in any of the parts: it is never placed by guess.
 CONVERSION_REASONS: tuple[str, ...] = ("split in 2021", "merged in 2021", "changed irregularly")
 DECILES: tuple[int, ...] = tuple(range(1, 11))
+#: An LSOA's name is its MSOA's name and a letter: "Coventry 001A" lies in MSOA "Coventry 001"
+#: (the ONS names both so, in 2011 and in 2021, for every authority).
+LSOA_NAME_IN_MSOA = re.compile(r"^(?P<msoa>.*\S \d{3,})[A-Z]$")
 
 
 def agency_label(lead_agency: str | None) -> str:
@@ -315,10 +319,77 @@ def lsoa_csv(table: pd.DataFrame, lsoa_vintage: int = 2011) -> pd.DataFrame:
     return out
 
 
-def busiest_lsoas(table: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The ``n`` LSOAs with the most open episodes (ties by LSOA code, so the list is stable)."""
-    ordered = table.sort_values(["episodes", "lsoa11cd"], ascending=[False, True], kind="stable")
+def busiest_lsoas(table: pd.DataFrame, n: int = 10, key: str = "lsoa11cd") -> pd.DataFrame:
+    """The ``n`` areas with the most open episodes (ties by ``key``, so the list is stable).
+
+    ``key`` is the area's code or name column: ``lsoa11cd`` for LSOAs, ``msoa11nm`` for the
+    table of :func:`open_by_msoa`.
+    """
+    ordered = table.sort_values(["episodes", key], ascending=[False, True], kind="stable")
     return ordered.head(n).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- MSOAs
+
+
+def msoa_of(boundaries: pd.DataFrame) -> pd.Series:
+    """Each LSOA's MSOA (middle layer), named from its name: ``Coventry 001A`` -> ``Coventry 001``.
+
+    Returns the MSOA names indexed by ``lsoa11cd``. An LSOA whose name does not end in a
+    three-digit number and a letter is an error naming it: its MSOA cannot be known.
+    """
+    names = boundaries["lsoa11nm"].astype("string")
+    stems = names.str.extract(LSOA_NAME_IN_MSOA, expand=False)
+    bad = names[stems.isna()]
+    if len(bad):
+        codes = boundaries.loc[bad.index, "lsoa11cd"].astype("string")
+        shown = ", ".join(
+            f"{c} ({n!r})" if not pd.isna(n) else f"{c} (no name)"
+            for c, n in zip(codes[:5], bad[:5], strict=True)
+        )
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise ValueError(
+            f"The middle-layer neighbourhood (MSOA) of {len(bad)} LSOA(s) cannot be told from "
+            f"the name: {shown}{more}. An LSOA's name should be its MSOA's name and a letter, "
+            "for example Coventry 001A in Coventry 001."
+        )
+    return pd.Series(
+        stems.to_numpy(), index=boundaries["lsoa11cd"].astype("string"), name="msoa11nm"
+    )
+
+
+def open_by_msoa(table: pd.DataFrame, msoas: pd.Series) -> pd.DataFrame:
+    """Open episodes per MSOA: the LSOA ``table`` (:func:`open_by_lsoa`) added up by ``msoas``.
+
+    ``msoas`` gives each LSOA's MSOA (:func:`msoa_of`); every LSOA of the table needs one.
+    Returns one row per MSOA, sorted by name: ``snapshot_date``, ``msoa11nm`` (for either
+    vintage, as ``lsoa11cd``), ``lsoas`` (how many LSOAs it holds), ``episodes``.
+    """
+    msoa = table["lsoa11cd"].map(msoas)
+    if msoa.isna().any():
+        missing = ", ".join(table.loc[msoa.isna(), "lsoa11cd"].astype(str)[:5])
+        raise ValueError(f"LSOA(s) {missing} belong to no MSOA: give every LSOA its MSOA.")
+    grouped = table.assign(msoa11nm=msoa.astype("string")).groupby("msoa11nm", sort=True)
+    out = pd.DataFrame(
+        {
+            "lsoas": grouped.size().astype("int64"),
+            "episodes": grouped["episodes"].sum().astype("int64"),
+        }
+    ).reset_index()
+    out.insert(0, "snapshot_date", table["snapshot_date"].iloc[0] if len(table) else pd.NaT)
+    return out
+
+
+#: The columns of the per-MSOA table as written to CSV.
+MSOA_CSV_COLUMNS: tuple[str, ...] = ("snapshot_date", "msoa11nm", "lsoas", "episodes")
+
+
+def msoa_csv(table: pd.DataFrame, lsoa_vintage: int = 2011) -> pd.DataFrame:
+    """The per-MSOA table with its CSV columns, the name column named for the vintage."""
+    out = table[list(MSOA_CSV_COLUMNS)]
+    if lsoa_vintage == 2021:
+        out = out.rename(columns={"msoa11nm": "msoa21nm"})
+    return out
 
 
 def unmatched_by_reason(unmatched: pd.DataFrame) -> pd.DataFrame:

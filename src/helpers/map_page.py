@@ -10,7 +10,9 @@ its narrative and its calls only, and says in sentences what it could not have.
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,3 +202,145 @@ def check_settings(lad_code: str | None, imd_year: object) -> list[tuple[str, st
     if imd_year:
         pairs.append(("imd_year", str(imd_year_or_default(imd_year, None))))  # type: ignore[arg-type]
     return pairs
+
+
+# --------------------------------------------------------------------------- the map's geography
+
+#: The geographies a published map may be drawn at, finest first.
+GEOGRAPHIES: tuple[str, ...] = ("LSOA", "MSOA")
+
+
+def choose_geography(hidden_shares: Sequence[tuple[str, float]], largest_share: float) -> str:
+    """The finest geography whose share of hidden areas is at most ``largest_share``.
+
+    ``hidden_shares`` holds (geography, share hidden) from the finest to the coarsest. When
+    every one hides more than the share, the coarsest: it hides the least of what is offered.
+    """
+    if not hidden_shares:
+        raise ValueError("A map needs at least one geography to choose from.")
+    for geography, share in hidden_shares:
+        if share <= largest_share:
+            return geography
+    return hidden_shares[-1][0]
+
+
+def _share_words(hidden: int, areas: int, plural: str, area_name: str) -> str:
+    return f"{hidden:,} of {area_name}'s {areas:,} {plural} ({100 * hidden / areas:.0f}%)"
+
+
+def page_figures(
+    setup: MapSetup,
+    episodes: pd.DataFrame,
+    snapshot_date: object,
+    lead_agency: str | None,
+    publish: bool,
+) -> tuple[Any, str | None]:
+    """The map page's figures at the geography it is published at, and a note saying which.
+
+    The analysts' edition is always by LSOA, with no note. The published edition is by LSOA
+    when no more than the share of areas set in the disclosure policy would be hidden, and by
+    MSOA (LSOAs grouped by the stem of their names) otherwise; the note says which, and why.
+    Returns :class:`helpers.figures.LsoaFigures` and the note (Markdown, or None).
+    """
+    from helpers.disclosure import policy
+    from helpers.figures import lsoa_figures
+
+    def figures(msoas: pd.Series | None = None) -> Any:
+        return lsoa_figures(
+            episodes,
+            snapshot_date,
+            lead_agency,
+            setup.boundaries,
+            setup.imd,
+            publish=publish,
+            conversion=setup.conversion,
+            msoas=msoas,
+        )
+
+    by_lsoa = figures()
+    if not publish:
+        return by_lsoa, None
+    largest = policy().map_largest_hidden_share
+    area = html.escape(setup.area)
+    lsoa_words = _share_words(by_lsoa.areas_hidden, len(by_lsoa.areas), "LSOAs", area)
+    allowed = (
+        f"the council's disclosure policy allows a map to hide at most {largest:.0%} of its areas"
+    )
+    if by_lsoa.hidden_share <= largest:
+        return by_lsoa, (
+            f"**The published map is drawn by LSOA:** the count of {lsoa_words} is hidden, "
+            f"and {allowed}."
+        )
+    by_msoa = figures(geo.msoa_of(setup.boundaries))
+    chosen = choose_geography(
+        [("LSOA", by_lsoa.hidden_share), ("MSOA", by_msoa.hidden_share)], largest
+    )
+    msoa_words = _share_words(by_msoa.areas_hidden, len(by_msoa.areas), "MSOAs", area)
+    note = (
+        "**The published map is drawn by middle-layer neighbourhoods (MSOA),** not by LSOA. "
+        "A Middle layer Super Output Area (MSOA) groups a few neighbouring LSOAs, usually four "
+        "or five, and has 5,000 to 15,000 residents. By LSOA, the count of "
+        f"{lsoa_words} would have to be hidden: more than a map may hide and keep its message, "
+        f"as {allowed}. By MSOA, the count of {msoa_words} is hidden"
+    )
+    if chosen == "MSOA" and by_msoa.hidden_share <= largest:
+        note += ". "
+    else:
+        note += (
+            ": still more than the policy allows, but the MSOA is the largest neighbourhood "
+            "on offer, and the map by MSOA hides the least. "
+        )
+    note += (
+        "The counts of open episodes are therefore given by MSOA only, in the map, the table "
+        "of the busiest neighbourhoods and the tables that go with this page; the deprivation "
+        "map stays by LSOA, as deprivation is ranked by LSOA, and shows no counts."
+    )
+    return by_msoa, note
+
+
+def placed_in_words(figures: Any, who: str, snapshot_date: object, area: str) -> str:
+    """The page's headline: episodes open, placed on the map, and the areas with none."""
+    from helpers.formats import long_date, number
+
+    lsoas = len(figures.table)
+    words = (
+        f"**{html.escape(who)}: {number(figures.total_open)} episodes open** on "
+        f"{long_date(snapshot_date)}. {number(figures.placed)} are placed in one of "
+        f"{html.escape(area)}'s {lsoas:,} LSOAs"
+    )
+    if figures.geography == "MSOA":
+        words += f", which make {len(figures.areas):,} MSOAs"
+    plural = "LSOAs" if figures.geography == "LSOA" else "MSOAs"
+    if figures.lsoas_without == 0:
+        return words + f"; every one of those {plural} has an open episode."
+    return words + f"; {number(figures.lsoas_without)} of those {plural} have no open episode."
+
+
+def busiest_table(
+    figures: Any, snapshot_date: object, publish: bool
+) -> tuple[pd.DataFrame, str, dict[str, str]] | None:
+    """The ten busiest areas as a table to show: rows, caption, column headers; None if none."""
+    from helpers.formats import long_date
+
+    if figures.busiest.empty:
+        return None
+    ranked = " (ranked among the counts shown)" if publish else ""
+    day = long_date(snapshot_date)
+    if figures.geography == "MSOA":
+        return (
+            figures.busiest[["msoa11nm", "lsoas", "episodes"]],
+            f"The ten MSOAs with the most open episodes, {day}{ranked}",
+            {"msoa11nm": "MSOA name", "lsoas": "LSOAs in it", "episodes": "Open episodes"},
+        )
+    return (
+        figures.busiest[["lsoa11cd", "lsoa11nm", "episodes"]],
+        f"The ten LSOAs with the most open episodes, {day}{ranked}",
+        {"lsoa11cd": "LSOA code", "lsoa11nm": "LSOA name", "episodes": "Open episodes"},
+    )
+
+
+def area_csv(figures: Any, lsoa_vintage: int) -> tuple[pd.DataFrame, str]:
+    """The tidy table of the areas whose counts are printed, and its name: by LSOA or MSOA."""
+    if figures.geography == "MSOA":
+        return geo.msoa_csv(figures.msoas, lsoa_vintage), "open_by_msoa"
+    return geo.lsoa_csv(figures.table, lsoa_vintage), "open_by_lsoa"

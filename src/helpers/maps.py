@@ -31,7 +31,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from helpers.disclosure import is_suppressed, policy, suppression_note
 from helpers.formats import long_date, number
-from helpers.geo import DECILES, agency_label
+from helpers.geo import DECILES, agency_label, msoa_of
 from helpers.plotting import (
     LEGEND_EDGE_COLOUR,
     PALETTE,
@@ -85,6 +85,57 @@ def map_frame(boundaries: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoDataF
     if len(joined) != len(table):
         raise ValueError("map_frame: the table and the boundaries do not hold the same LSOAs")
     return gpd.GeoDataFrame(joined, geometry="geometry", crs=boundaries.crs)
+
+
+def msoa_boundaries(boundaries: gpd.GeoDataFrame, msoas: pd.Series) -> gpd.GeoDataFrame:
+    """MSOA boundaries: the LSOAs dissolved by their MSOA (``msoas``, indexed by LSOA code,
+    :func:`helpers.geo.msoa_of`). One row per MSOA, sorted by name: ``msoa11nm``, ``lsoas``
+    (how many LSOAs it holds), ``geometry``."""
+    frame = boundaries[["lsoa11cd", "geometry"]].copy()
+    frame["msoa11nm"] = frame["lsoa11cd"].astype("string").map(msoas).astype("string")
+    if frame["msoa11nm"].isna().any():
+        missing = ", ".join(frame.loc[frame["msoa11nm"].isna(), "lsoa11cd"].astype(str)[:5])
+        raise ValueError(f"LSOA(s) {missing} belong to no MSOA: give every LSOA its MSOA.")
+    dissolved = frame.dissolve(by="msoa11nm", aggfunc={"lsoa11cd": "count"}, sort=True)
+    dissolved = dissolved.rename(columns={"lsoa11cd": "lsoas"}).reset_index()
+    dissolved["lsoas"] = dissolved["lsoas"].astype("int64")
+    return gpd.GeoDataFrame(
+        dissolved[["msoa11nm", "lsoas", "geometry"]], geometry="geometry", crs=boundaries.crs
+    )
+
+
+def counted_frame(boundaries: gpd.GeoDataFrame, figures) -> gpd.GeoDataFrame:
+    """The areas whose counts the page prints, with their counts: :func:`map_frame` of the
+    LSOAs, or :func:`msoa_frame` of the MSOAs when the figures are by MSOA."""
+    if figures.msoas is None:
+        return map_frame(boundaries, figures.table)
+    return msoa_frame(msoa_boundaries(boundaries, msoa_of(boundaries)), figures.msoas)
+
+
+def msoa_frame(msoa_bounds: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The MSOA boundaries with the per-MSOA ``table`` (:func:`helpers.geo.open_by_msoa`)."""
+    joined = msoa_bounds[["msoa11nm", "geometry"]].merge(
+        table.astype({"msoa11nm": msoa_bounds["msoa11nm"].dtype}),
+        on="msoa11nm",
+        how="inner",
+        validate="1:1",
+    )
+    if len(joined) != len(table):
+        raise ValueError("The MSOA table and the MSOA boundaries do not hold the same MSOAs.")
+    return gpd.GeoDataFrame(joined, geometry="geometry", crs=msoa_bounds.crs)
+
+
+#: How the maps name each geography: in a title, in short, and in the plural.
+AREA_WORDS: dict[str, tuple[str, str, str]] = {
+    "LSOA": ("Lower Super Output Area", "LSOA", "LSOAs"),
+    "MSOA": ("Middle layer Super Output Area", "MSOA", "MSOAs"),
+}
+
+
+def _area_words(geography: str) -> tuple[str, str, str]:
+    if geography not in AREA_WORDS:
+        raise ValueError(f"The map's geography is LSOA or MSOA, not {geography!r}.")
+    return AREA_WORDS[geography]
 
 
 @dataclass(frozen=True)
@@ -250,17 +301,17 @@ def hidden_lsoas(gdf: pd.DataFrame) -> np.ndarray:
     return np.array([is_suppressed(v) for v in gdf["episodes"]], dtype=bool)
 
 
-def _hidden_label(n_lsoas: int) -> str:
-    return f"{policy().mark} count hidden:  {n_lsoas} LSOAs"
+def _hidden_label(n_lsoas: int, areas: str = "LSOAs") -> str:
+    return f"{policy().mark} count hidden:  {n_lsoas} {areas}"
 
 
-def _hidden_handle(n_lsoas: int, face: object = HIDDEN_FACE) -> Patch:
+def _hidden_handle(n_lsoas: int, face: object = HIDDEN_FACE, areas: str = "LSOAs") -> Patch:
     return Patch(
         facecolor=face,
         edgecolor=HIDDEN_HATCH_COLOUR,
         hatch=HIDDEN_HATCH,
         linewidth=0.6,
-        label=_hidden_label(n_lsoas),
+        label=_hidden_label(n_lsoas, areas),
     )
 
 
@@ -343,8 +394,12 @@ def episodes_map(
     scheme: str = "NaturalBreaks",
     k: int = 5,
     lsoa_vintage: int = 2011,
+    geography: str = "LSOA",
 ) -> Figure:
     """Choropleth of open episodes per LSOA, classed by ``scheme`` with ``k`` classes.
+
+    ``geography`` "MSOA": ``gdf`` is :func:`msoa_frame`, one row per MSOA, and the title and
+    legends say so.
 
     ``gdf`` is :func:`map_frame` of :func:`helpers.geo.open_by_lsoa`'s table. The legend
     gives each class as a whole-number range, with how many LSOAs fall in it. In a published
@@ -358,9 +413,8 @@ def episodes_map(
     footer = map_footer(
         source, uses_imd=False, suppressed=bool(hidden.any()), lsoa_vintage=lsoa_vintage
     )
-    title = _title(
-        f"Open CAF episodes by Lower Super Output Area (LSOA, {lsoa_vintage})", gdf, lead_agency
-    )
+    long, short, plural = _area_words(geography)
+    title = _title(f"Open CAF episodes by {long} ({short}, {lsoa_vintage})", gdf, lead_agency)
     fig, ax = _map_axes(gdf, title, footer)
     handles = []
     n = 0
@@ -379,14 +433,16 @@ def episodes_map(
             linewidth=0.4,
         )
         handles = [
-            Patch(facecolor=colour, edgecolor=LEGEND_EDGE_COLOUR, label=f"{label}:  {count} LSOAs")
+            Patch(
+                facecolor=colour, edgecolor=LEGEND_EDGE_COLOUR, label=f"{label}:  {count} {plural}"
+            )
             for colour, label, count in zip(colours, classes.labels, classes.counts, strict=True)
         ]
     if hidden.any():
         _plot_hidden(gdf[hidden], ax)
-        handles.append(_hidden_handle(int(hidden.sum())))
+        handles.append(_hidden_handle(int(hidden.sum()), areas=plural))
     _outline(gdf, ax)
-    _legend(ax, handles, f"Open episodes per LSOA\n({_SCHEME_WORDS[scheme]}, {n} classes)")
+    _legend(ax, handles, f"Open episodes per {short}\n({_SCHEME_WORDS[scheme]}, {n} classes)")
     return _finish_map(fig, ax, footer)
 
 
@@ -451,25 +507,39 @@ def episodes_over_deciles_map(
     source: str,
     largest_circle_pt2: float = 500,
     edition: ImdEdition | None = None,
+    circles: gpd.GeoDataFrame | None = None,
 ) -> Figure:
     """Open episodes as circles (area proportional to the count) over the IMD decile map.
+
+    ``circles``: the areas holding the counts (default ``gdf``, the LSOAs); when they are the
+    MSOAs of :func:`msoa_frame`, their outlines are drawn over the LSOAs' decile colours.
 
     LSOAs with no open episode have no circle. Each circle sits on a point inside its LSOA
     (``representative_point``). The size legend uses the same scale as the map. In a published
     report an LSOA whose count is the suppression mark has no circle: it is hatched over its
     decile colour instead, and the circle scale is set by the shown counts only.
     """
-    hidden = hidden_lsoas(gdf)
+    areas = circles if circles is not None else gdf
+    by_msoa = "msoa11nm" in areas.columns
+    short, plural = ("MSOA", "MSOAs") if by_msoa else ("LSOA", "LSOAs")
+    hidden = hidden_lsoas(areas)
     edition = _edition(edition)
     footer = map_footer(source, uses_imd=True, suppressed=bool(hidden.any()), edition=edition)
     title = _title(
-        f"Open CAF episodes (circles) and deprivation (colour, IMD {edition.year})",
+        (
+            f"Open CAF episodes per MSOA (circles) and deprivation of each LSOA (colour, "
+            f"IMD {edition.year})"
+            if by_msoa
+            else f"Open CAF episodes (circles) and deprivation (colour, IMD {edition.year})"
+        ),
         gdf,
         lead_agency,
     )
     fig, ax = _map_axes(gdf, title, footer)
     _plot_deciles(gdf, ax)
-    shown = gdf[~hidden].astype({"episodes": "int64"}) if hidden.any() else gdf
+    if by_msoa:
+        areas.boundary.plot(ax=ax, color=OUTLINE_COLOUR, linewidth=0.7, zorder=3)
+    shown = areas[~hidden].astype({"episodes": "int64"}) if hidden.any() else areas
     largest = int(shown["episodes"].max()) if len(shown) else 0
     per_episode = largest_circle_pt2 / largest if largest > 0 else 0.0
     placed = shown[shown["episodes"] > 0]
@@ -484,7 +554,9 @@ def episodes_over_deciles_map(
         zorder=4,
     )
     if hidden.any():
-        _plot_hidden(gdf[hidden], ax, face="none")
+        _plot_hidden(areas[hidden], ax, face="none")
+        if by_msoa:
+            areas.boundary.plot(ax=ax, color=OUTLINE_COLOUR, linewidth=0.7, zorder=3)
         _outline(gdf, ax)
     _legend(ax, _decile_handles(gdf), edition.legend_title.replace(" decile,", " decile (colour),"))
     size_handles = [
@@ -504,11 +576,11 @@ def episodes_over_deciles_map(
         if not (hidden.any() and policy().is_small(value))
     ]
     if hidden.any():
-        size_handles.append(_hidden_handle(int(hidden.sum()), face="white"))
+        size_handles.append(_hidden_handle(int(hidden.sum()), face="white", areas=plural))
     _legend(
         ax,
         size_handles,
-        "Open episodes in the LSOA\n(circle area)",
+        f"Open episodes in the {short}\n(circle area)",
         loc="lower left",
         bbox_to_anchor=(1.02, 0.05),
         labelspacing=1.8,
@@ -601,10 +673,12 @@ def explore_map(gdf: gpd.GeoDataFrame, scheme: str = "NaturalBreaks", k: int = 5
     mark, the LSOAs are coloured by class (computed from the shown counts, as
     :func:`episodes_map`), with the hidden ones in a class of their own.
     """
-    columns = [c for c in ("lsoa11cd", "lsoa11nm", "episodes", "imd_decile") if c in gdf]
+    wanted = ("lsoa11cd", "lsoa11nm", "msoa11nm", "lsoas", "episodes", "imd_decile")
+    columns = [c for c in wanted if c in gdf]
+    short = "MSOA" if "msoa11nm" in gdf else "LSOA"
     # Folium's tooltips put each value into the page as HTML: text columns are escaped first.
     gdf = gdf.copy()
-    for column in ("lsoa11cd", "lsoa11nm"):
+    for column in ("lsoa11cd", "lsoa11nm", "msoa11nm"):
         if column in gdf:
             gdf[column] = gdf[column].map(lambda v: v if pd.isna(v) else html.escape(str(v)))
     hidden = hidden_lsoas(gdf)
@@ -640,6 +714,6 @@ def explore_map(gdf: gpd.GeoDataFrame, scheme: str = "NaturalBreaks", k: int = 5
         tiles=None,
         tooltip=columns,
         legend=True,
-        legend_kwds={"caption": f"Open episodes per LSOA ({mark}: count hidden)"},
+        legend_kwds={"caption": f"Open episodes per {short} ({mark}: count hidden)"},
         style_kwds={"color": EDGE_COLOUR, "weight": 0.5, "fillOpacity": 0.85},
     )
