@@ -423,3 +423,16 @@ def test_a_list_where_no_organisation_is_in_a_group_keeps_every_name_as_recorded
     extract = annex_a.load_any_extract(_workbook(tmp_path / "acme.xlsx", rows))
     assert list(extract.episodes["lead_agency"]) == ["Acme Ltd"]
     assert list(extract.notes["value"]) == ["Acme Ltd"]
+
+
+def test_the_map_section_stops_with_a_sentence_on_a_list_without_homes():
+    from helpers import report
+    from helpers.extract import SYNTHETIC_DIR, load_extract
+
+    annex = annex_a.load_any_extract(EXAMPLE)
+    with pytest.raises(report.SectionNotHeld, match="does not record where the child lives"):
+        report.stop_unless_held(annex, "address")
+    # It renders, in JupyterLab, as the sentence alone.
+    (line,) = report.SectionNotHeld("x")._render_traceback_()
+    assert line.endswith("x")
+    report.stop_unless_held(load_extract(SYNTHETIC_DIR), "address")  # the native extract has them

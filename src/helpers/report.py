@@ -18,6 +18,7 @@ from IPython.display import HTML, display
 
 from helpers import annex_a
 from helpers.annex_a import load_report_extract
+from helpers.config import SentenceError
 from helpers.disclosure import is_suppressed, suppression_note
 from helpers.extract import TAKEN_INFERRED, Extract, is_committed_synthetic
 from helpers.formats import (
@@ -313,6 +314,23 @@ def open_section(
     if coverage := annex_a.coverage_sentence(extract):
         display(HTML(f'<p class="coverage">{escape(coverage)}</p>'))
     return Section(extract, source_line(extract), dates)
+
+
+class SectionNotHeld(SentenceError):
+    """A section none of whose figures the extract can give: the notebook stops, saying why."""
+
+
+def stop_unless_held(extract: Extract, need: str) -> None:
+    """Stop a section that needs ``need`` for every figure when the extract lacks it.
+
+    The page says what it cannot show (:func:`cannot_show`); the notebook then stops with that
+    sentence rather than drawing a map or tables of nothing. (The batch never runs such a section
+    on such an extract: it writes the page that says so instead.)
+    """
+    if cannot_show(extract, need):
+        raise SectionNotHeld(
+            f"{annex_a.cannot_show(extract, need)} The rest of this section cannot be shown."
+        )
 
 
 def cannot_show(extract: Extract, need: str) -> bool:
