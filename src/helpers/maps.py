@@ -54,6 +54,9 @@ DECILE_COLOURS: tuple[str, ...] = tuple(
 )
 EDGE_COLOUR = "#ffffff"
 OUTLINE_COLOUR = "#333333"
+#: MSOA borders over the LSOA decile colours: dark and heavy enough to read between the colours.
+MSOA_OUTLINE = "#111111"
+MSOA_OUTLINE_WIDTH = 1.6
 CIRCLE_FACE = (1.0, 1.0, 1.0, 0.45)  # translucent white: the decile colour shows through
 LSOA_BAR_COLOUR = "#AAAAAA"
 #: An LSOA whose count is suppressed (publication): light grey, hatched, in its own class.
@@ -538,7 +541,7 @@ def episodes_over_deciles_map(
     fig, ax = _map_axes(gdf, title, footer)
     _plot_deciles(gdf, ax)
     if by_msoa:
-        areas.boundary.plot(ax=ax, color=OUTLINE_COLOUR, linewidth=0.7, zorder=3)
+        areas.boundary.plot(ax=ax, color=MSOA_OUTLINE, linewidth=MSOA_OUTLINE_WIDTH, zorder=3)
     shown = areas[~hidden].astype({"episodes": "int64"}) if hidden.any() else areas
     largest = int(shown["episodes"].max()) if len(shown) else 0
     per_episode = largest_circle_pt2 / largest if largest > 0 else 0.0
@@ -556,7 +559,7 @@ def episodes_over_deciles_map(
     if hidden.any():
         _plot_hidden(areas[hidden], ax, face="none")
         if by_msoa:
-            areas.boundary.plot(ax=ax, color=OUTLINE_COLOUR, linewidth=0.7, zorder=3)
+            areas.boundary.plot(ax=ax, color=MSOA_OUTLINE, linewidth=MSOA_OUTLINE_WIDTH, zorder=3)
         _outline(gdf, ax)
     _legend(ax, _decile_handles(gdf), edition.legend_title.replace(" decile,", " decile (colour),"))
     size_handles = [
