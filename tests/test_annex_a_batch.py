@@ -82,6 +82,7 @@ def test_sections_needing_what_list_2_lacks_say_so_on_the_page(example_report):
         page = _page(report, name)
         assert f"{lacks} {what}" in page and "has no figures in this report" in page
         assert "<img" not in page  # no empty chart
+        assert "Source: synthetic Annex A workbook (invented data), sha256 " in page
     for name in ("01_open_by_lead_agency", "02_opened_closed_outcomes", "08_demographics"):
         assert "covers assessments started from 1 October 2015 to 31 March 2016" in _page(
             report, name

@@ -40,6 +40,7 @@ from tqdm import tqdm
 
 from helpers import __version__
 from helpers.annex_a import FORMATS, load_any_extract, not_held_sentence
+from helpers.annex_a import KIND as ANNEX_A_KIND
 from helpers.config import PROJECT_ROOT
 from helpers.edition_pages import (
     EditionFacts,
@@ -54,6 +55,7 @@ from helpers.extract import (
     extract_settings,
     resolve_data_dir,
     save_validated,
+    source_words,
 )
 from helpers.extract_checks import last_activity_date
 from helpers.kernels import BatchKernelManager, allow_kernels, stop_all_kernels
@@ -216,6 +218,14 @@ def write_not_shown(name: str, reasons: list[str], staging: Path, source: dict) 
         nbformat.v4.new_markdown_cell(
             "**What this extract cannot show.** " + " ".join(reasons) + " The figures of this "
             "section need what it does not record, so the section has no figures in this report."
+        ),
+        nbformat.v4.new_markdown_cell(
+            source_words(
+                bool(source.get("synthetic")),
+                source.get("kind") == ANNEX_A_KIND,
+                str(source.get("extract", "")),
+                str(source.get("extract_sha256", "")),
+            )
         ),
     ]
     nb.metadata["earlyhelp"] = {"data_source": source, "parameters": {}, "not_shown": reasons}

@@ -441,6 +441,15 @@ def _manifest_says_synthetic(path: Path, digest: str) -> bool:
     return bool(manifest.get("synthetic")) and manifest.get("sha256") == digest
 
 
+def source_words(synthetic: bool, annex_a_list: bool, name: str, sha256: str) -> str:
+    """The line every chart, table and page carries: which data it came from, and its checksum."""
+    if synthetic and annex_a_list:
+        return f"Source: synthetic Annex A workbook (invented data), sha256 {sha256[:12]}"
+    if synthetic:
+        return f"Source: synthetic extract (invented data), sha256 {sha256[:12]}"
+    return f"Source: extract {name}, sha256 {sha256[:12]}"
+
+
 def is_committed_synthetic(extract: Extract) -> bool:
     """Whether ``extract`` is the committed synthetic extract (calibrated to the published
     figures), not another extract the synthetic generator made (for another authority or

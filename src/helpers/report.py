@@ -20,7 +20,7 @@ from helpers import annex_a
 from helpers.annex_a import load_report_extract
 from helpers.config import SentenceError
 from helpers.disclosure import is_suppressed, suppression_note
-from helpers.extract import TAKEN_INFERRED, Extract, is_committed_synthetic
+from helpers.extract import TAKEN_INFERRED, Extract, is_committed_synthetic, source_words
 from helpers.formats import (
     long_date,
     number,
@@ -69,11 +69,12 @@ def escape(value: object) -> str:
 
 def source_line(extract: Extract) -> str:
     """The footer every chart and table carries: which data it came from."""
-    if extract.is_synthetic and extract.kind == annex_a.KIND:
-        return f"Source: synthetic Annex A workbook (invented data), sha256 {extract.sha256[:12]}"
-    if extract.is_synthetic:
-        return f"Source: synthetic extract (invented data), sha256 {extract.sha256[:12]}"
-    return f"Source: extract {Path(extract.source).name}, sha256 {extract.sha256[:12]}"
+    return source_words(
+        extract.is_synthetic,
+        extract.kind == annex_a.KIND,
+        Path(extract.source).name,
+        extract.sha256,
+    )
 
 
 def data_source_banner(extract: Extract, publish: bool = False) -> HTML:
