@@ -268,3 +268,21 @@ def test_the_analysts_page_stays_by_lsoa(imd_mirror, tmp_path, monkeypatch):
     assert "The ten LSOAs with the most open episodes" in html
     alts = re.findall(r'alt="([^"]*)"', html)
     assert alts and not any("MSOA" in alt for alt in alts)  # circles by LSOA, as before
+
+
+def test_a_table_whose_areas_are_not_all_on_the_map_is_refused_in_a_sentence():
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from helpers.maps import map_frame, msoa_frame
+
+    lsoas = gpd.GeoDataFrame(
+        {"lsoa11cd": ["A", "B"]}, geometry=[Point(0, 0), Point(1, 1)], crs=4326
+    )
+    with pytest.raises(ValueError, match="LSOA table and the LSOA boundaries"):
+        map_frame(lsoas, pd.DataFrame({"lsoa11cd": ["A", "C"], "episodes": [1, 2]}))
+    msoas = lsoas.rename(columns={"lsoa11cd": "msoa11nm"})
+    joined = msoa_frame(msoas, pd.DataFrame({"msoa11nm": ["B", "A"], "episodes": [5, 6]}))
+    assert dict(zip(joined["msoa11nm"], joined["episodes"], strict=True)) == {"A": 6, "B": 5}
+    with pytest.raises(ValueError, match="MSOA table and the MSOA boundaries"):
+        msoa_frame(msoas, pd.DataFrame({"msoa11nm": ["Z"], "episodes": [5]}))

@@ -77,17 +77,24 @@ _SCHEME_WORDS = {
 # --------------------------------------------------------------------------- map data
 
 
-def map_frame(boundaries: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoDataFrame:
-    """The boundaries with the columns of ``table`` (one row per LSOA) joined on ``lsoa11cd``."""
-    joined = boundaries[["lsoa11cd", "geometry"]].merge(
-        table.astype({"lsoa11cd": boundaries["lsoa11cd"].dtype}),
-        on="lsoa11cd",
-        how="inner",
-        validate="1:1",
+def _areas_with(
+    boundaries: gpd.GeoDataFrame, table: pd.DataFrame, key: str, areas: str
+) -> gpd.GeoDataFrame:
+    """``boundaries`` with the columns of ``table`` (one row per area) joined on ``key``; every
+    row of the table must find its area."""
+    joined = boundaries[[key, "geometry"]].merge(
+        table.astype({key: boundaries[key].dtype}), on=key, how="inner", validate="1:1"
     )
     if len(joined) != len(table):
-        raise ValueError("map_frame: the table and the boundaries do not hold the same LSOAs")
+        raise ValueError(
+            f"The {areas} table and the {areas} boundaries do not hold the same {areas}s."
+        )
     return gpd.GeoDataFrame(joined, geometry="geometry", crs=boundaries.crs)
+
+
+def map_frame(boundaries: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The boundaries with the columns of ``table`` (one row per LSOA) joined on ``lsoa11cd``."""
+    return _areas_with(boundaries, table, "lsoa11cd", "LSOA")
 
 
 def msoa_boundaries(boundaries: gpd.GeoDataFrame, msoas: pd.Series) -> gpd.GeoDataFrame:
@@ -117,15 +124,7 @@ def counted_frame(boundaries: gpd.GeoDataFrame, figures) -> gpd.GeoDataFrame:
 
 def msoa_frame(msoa_bounds: gpd.GeoDataFrame, table: pd.DataFrame) -> gpd.GeoDataFrame:
     """The MSOA boundaries with the per-MSOA ``table`` (:func:`helpers.geo.open_by_msoa`)."""
-    joined = msoa_bounds[["msoa11nm", "geometry"]].merge(
-        table.astype({"msoa11nm": msoa_bounds["msoa11nm"].dtype}),
-        on="msoa11nm",
-        how="inner",
-        validate="1:1",
-    )
-    if len(joined) != len(table):
-        raise ValueError("The MSOA table and the MSOA boundaries do not hold the same MSOAs.")
-    return gpd.GeoDataFrame(joined, geometry="geometry", crs=msoa_bounds.crs)
+    return _areas_with(msoa_bounds, table, "msoa11nm", "MSOA")
 
 
 #: How the maps name each geography: in a title, in short, and in the plural.
