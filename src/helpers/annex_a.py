@@ -30,6 +30,7 @@ import pandas as pd
 from helpers import metrics
 from helpers.config import config_dir, load_yaml
 from helpers.extract import (
+    CONTRACT,
     COUNT_COLUMNS,
     EXCLUDED_COLUMNS,
     SYNTHETIC_MANIFEST,
@@ -489,29 +490,22 @@ def parse_list_2(
     )
     organisation = raw.get("organisation", pd.Series("", index=raw.index)).fillna("")
     typed["organisation"] = organisation.mask(organisation.eq(""), NOT_RECORDED)
-    if "sex" in raw:
-        sex = raw["sex"].map(lambda v: sex_label(v, settings))
-        bad = sex.isna()
-        problems.add_rows(
-            label,
-            headers["sex"],
-            _rows(raw.index[bad]),
-            raw["sex"][bad],
+    coded = (
+        (
+            "sex",
+            sex_label,
             f"is not one of {', '.join(sorted(set(settings.sex.values())))} (with or without "
             "its letter prefix)",
-        )
-        typed["sex"] = sex
-    if "ethnicity" in raw:
-        codes = raw["ethnicity"].map(lambda v: ethnicity_code(v, settings))
-        bad = codes.isna()
-        problems.add_rows(
-            label,
-            headers["ethnicity"],
-            _rows(raw.index[bad]),
-            raw["ethnicity"][bad],
-            "is not a DfE ethnicity code (WBRI ... OOTH, REFU, NOBT)",
-        )
-        typed["ethnicity"] = codes
+        ),
+        ("ethnicity", ethnicity_code, "is not a DfE ethnicity code (WBRI ... OOTH, REFU, NOBT)"),
+    )
+    for column, read, words in coded:
+        if column not in raw:
+            continue
+        values = raw[column].map(lambda v, read=read: read(v, settings))
+        bad = values.isna()
+        problems.add_rows(label, headers[column], _rows(raw.index[bad]), raw[column][bad], words)
+        typed[column] = values
     if "age_years" in raw:
         text = raw["age_years"].fillna("")
         ages = pd.to_numeric(text.mask(text.eq("")), errors="coerce")
@@ -583,45 +577,27 @@ def unmapped_organisations(episodes: pd.DataFrame, label: str) -> pd.DataFrame:
     )
 
 
+#: The dtypes the native reader gives each kind of column (``helpers.extract.CONTRACT``).
+EMPTY_DTYPES = {
+    "text": "string",
+    "date": "datetime64[ns]",
+    "bool": "bool",
+    "int": "Int64",
+    "money": "float64",
+}
+
+
 def empty_tables() -> dict[str, pd.DataFrame]:
-    """The native tables List 2 does not hold, empty and typed."""
-    date = "datetime64[ns]"
+    """The native tables List 2 does not hold, empty and typed as the contract types them."""
     return {
-        "refusals": pd.DataFrame(
-            {
-                "refusal_id": pd.Series(dtype="string"),
-                "refusal_date": pd.Series(dtype=date),
-                "refused_by": pd.Series(dtype="string"),
-                "lead_agency": pd.Series(dtype="string"),
-            }
-        ),
-        "families": pd.DataFrame(
-            {
-                "family_id": pd.Series(dtype="string"),
-                "identified_date": pd.Series(dtype=date),
-                **{
-                    c: pd.Series(dtype=bool)
-                    for c in (
-                        "crime_asb",
-                        "school_attendance",
-                        "children_need_help",
-                        "worklessness",
-                        "domestic_abuse",
-                        "health",
-                    )
-                },
-                "phase": pd.Series(dtype="Int64"),
-                "attached_date": pd.Series(dtype=date),
-                "claimed_date": pd.Series(dtype=date),
-            }
-        ),
-        "budget": pd.DataFrame(
-            {
-                "line": pd.Series(dtype="string"),
-                "spend": pd.Series(dtype="float64"),
-                "income": pd.Series(dtype="float64"),
-            }
-        ),
+        table: pd.DataFrame(
+            {spec.name: pd.Series(dtype=EMPTY_DTYPES[spec.kind]) for spec in CONTRACT[file]}
+        )
+        for table, file in (
+            ("refusals", "caf_refusals"),
+            ("families", "families"),
+            ("budget", "budget"),
+        )
     }
 
 

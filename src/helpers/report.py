@@ -328,10 +328,10 @@ def stop_unless_held(extract: Extract, need: str) -> None:
     sentence rather than drawing a map or tables of nothing. (The batch never runs such a section
     on such an extract: it writes the page that says so instead.)
     """
-    if cannot_show(extract, need):
-        raise SectionNotHeld(
-            f"{annex_a.cannot_show(extract, need)} The rest of this section cannot be shown."
-        )
+    sentence = annex_a.cannot_show(extract, need)
+    if sentence:
+        _show_not_shown(sentence)
+        raise SectionNotHeld(f"{sentence} The rest of this section cannot be shown.")
 
 
 def cannot_show(extract: Extract, need: str) -> bool:
@@ -339,14 +339,19 @@ def cannot_show(extract: Extract, need: str) -> bool:
     it cannot show and why, where the figure would have been."""
     sentence = annex_a.cannot_show(extract, need)
     if sentence:
-        sentence += " This part of the report cannot be shown."
-        display(
-            HTML(
-                f'<div class="not-shown" style="border-left:4px solid {WARNING_COLOUR};'
-                f'padding:4px 10px"><b>Not shown.</b> {escape(sentence)}</div>'
-            )
-        )
+        _show_not_shown(sentence)
     return sentence is not None
+
+
+def _show_not_shown(sentence: str) -> None:
+    """The box a page shows where a figure would have been."""
+    display(
+        HTML(
+            f'<div class="not-shown" style="border-left:4px solid {WARNING_COLOUR};'
+            f'padding:4px 10px"><b>Not shown.</b> '
+            f"{escape(sentence + ' This part of the report cannot be shown.')}</div>"
+        )
+    )
 
 
 def dates_statement(dates: ReportDates) -> str:
