@@ -524,8 +524,12 @@ class LsoaFigures(ProtectedFigures):
     deciles: pd.DataFrame | None  # geo.by_imd_decile; None without IMD 2015
     concentration: object | None  # geo.DeprivationConcentration, episode counts masked
     shares: pd.DataFrame | None  # concentration.shares_table()
-    geography: str = "LSOA"  # the areas whose counts are printed: "LSOA" or "MSOA"
     msoas: pd.DataFrame | None = None  # by MSOA (geo.open_by_msoa), masked; None by LSOA
+
+    @property
+    def geography(self) -> str:
+        """The areas whose counts are printed: "LSOA" or "MSOA"."""
+        return "LSOA" if self.msoas is None else "MSOA"
 
     @property
     def areas(self) -> pd.DataFrame:
@@ -663,7 +667,6 @@ def lsoa_figures(
         shares=concentration.shares_table() if concentration is not None else None,
         counts=counts,
         hidden=mask.hidden,
-        geography="LSOA" if by_msoa is None else "MSOA",
         msoas=masked_msoas,
     )
 
