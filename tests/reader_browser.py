@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import skip_or_fail
 
 from helpers.dev.browser import find_chromium
 
@@ -38,7 +39,7 @@ def offline_chromium() -> Iterator[object]:
     webdriver = pytest.importorskip("selenium.webdriver")
     chromium, driver_path = find_chromium(), shutil.which("chromedriver")
     if chromium is None or driver_path is None:
-        pytest.skip("Chromium and chromium-driver are needed (Debian: chromium chromium-driver)")
+        skip_or_fail("Chromium and chromium-driver are needed (Debian: chromium chromium-driver)")
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in (

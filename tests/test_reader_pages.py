@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import skip_or_fail
 from reader_browser import (
     all_text,
     alt_texts,
@@ -165,7 +166,7 @@ def test_pages_01_and_02_footnote_what_the_board_was_told(editions, browser):
 def test_page_02_prints_on_a4_with_the_year_to_date_columns(editions, browser, tmp_path):
     """The outcomes table once hid its year to date behind a scrollbar on paper."""
     if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext is needed (Debian: poppler-utils)")
+        skip_or_fail("pdftotext is needed (Debian: poppler-utils)")
     for publish in (False, True):
         page = editions["2015-10", publish] / "html" / "02_opened_closed_outcomes.html"
         pdf = print_to_pdf(browser, page, tmp_path / f"02-{publish}.pdf")

@@ -57,27 +57,47 @@ def find_chromium() -> str | None:
     return None
 
 
+#: What the HTML report tests need from Debian: the browser, the driver Selenium talks to, and
+#: poppler's pdftotext for the printed pages. Each package, and the command that shows it is there.
+DEBIAN_PACKAGES = {
+    "chromium": "chromium",
+    "chromium-driver": "chromedriver",
+    "poppler-utils": "pdftotext",
+}
+
+
+def missing_packages() -> list[str]:
+    """The Debian packages of :data:`DEBIAN_PACKAGES` whose command is not on the PATH."""
+    missing = [] if find_chromium() else ["chromium"]
+    return missing + [
+        package
+        for package, command in DEBIAN_PACKAGES.items()
+        if package != "chromium" and shutil.which(command) is None
+    ]
+
+
 def ensure_chromium() -> str | None:
-    """Chromium's path; installs Debian's package when missing and this user may (root + apt)."""
-    found = find_chromium()
-    if found:
-        return found
+    """Chromium's path; installs what the HTML tests need, when missing and root may (apt)."""
+    missing = missing_packages()
+    if not missing:
+        return find_chromium()
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("Installing Chromium (Debian package 'chromium') for the HTML report tests...")
+        print(f"Installing {', '.join(missing)} (Debian) for the HTML report tests...")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
         subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "chromium"],
+            ["apt-get", "install", "-y", "-qq", *missing],
             check=True,
             env=env,
             stdout=subprocess.DEVNULL,
         )
         return find_chromium()
     print(
-        "Chromium is not installed and cannot be installed from here (needs root and apt-get):"
-        " the HTML report tests will be skipped. Install the 'chromium' package to run them."
+        f"{', '.join(missing)} not installed and cannot be installed from here (needs root and "
+        "apt-get): the HTML report tests will be skipped (and fail under CI). Install the Debian "
+        f"packages {' '.join(DEBIAN_PACKAGES)} to run them."
     )
-    return None
+    return find_chromium()
 
 
 def _run(args: list[str], timeout: int = 60) -> subprocess.CompletedProcess:
