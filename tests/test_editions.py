@@ -25,17 +25,19 @@ EDITIONS = PROJECT_ROOT / "config" / "editions"
 
 def _run(edition: str, out: Path) -> Path:
     spec = batch.Edition.load(EDITIONS / f"{edition}.yaml")
-    return batch.run_batch(spec.notebooks, spec.period, output_dir=out, progress=False)
+    return batch.run_batch(
+        spec.notebooks, spec.period, output_dir=out, progress=False, edition=spec.path
+    )
 
 
 @pytest.fixture(scope="module")
 def october(tmp_path_factory) -> Path:
-    return _run("2015-10", tmp_path_factory.mktemp("reports"))
+    return _run("board-2015-10", tmp_path_factory.mktemp("reports"))
 
 
 @pytest.fixture(scope="module")
 def march(tmp_path_factory) -> Path:
-    return _run("2016-03", tmp_path_factory.mktemp("reports"))
+    return _run("cabinet-2016-03", tmp_path_factory.mktemp("reports"))
 
 
 def table(report: Path, name: str) -> pd.DataFrame:

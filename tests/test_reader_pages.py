@@ -22,13 +22,13 @@ from reader_browser import (
 )
 
 from helpers import batch
+from helpers.commentary import COMMENTARY_PARTS, WITHOUT_COMMENTARY, commentary_folder
 from helpers.config import PROJECT_ROOT
-from helpers.edition_pages import COMMENTARY_PARTS, WITHOUT_COMMENTARY, commentary_folder
 
 #: Every test here runs the batch (Papermill) and Chromium.
 pytestmark = pytest.mark.slow
 
-EDITIONS = ("2015-10", "2016-03")
+EDITIONS = ("board-2015-10", "cabinet-2016-03")
 #: What code looks like in a reader's text: a module, a file, a flag, a field name.
 FORBIDDEN = {
     "a module": re.compile(r"helpers\."),
@@ -55,7 +55,8 @@ def editions(tmp_path_factory, imd_mirror) -> dict[tuple[str, bool], Path]:
                 progress=False,
                 title=spec.name,
                 publish=publish,
-                commentary=commentary_folder(PROJECT_ROOT / "config" / "editions" / f"{name}.yaml"),
+                commentary=commentary_folder(spec.path),
+                edition=spec.path,
             )
     return found
 
@@ -155,7 +156,7 @@ def test_how_the_figures_are_made_closes_every_page_and_publication_is_said_once
 
 def test_pages_01_and_02_footnote_what_the_board_was_told(editions, browser):
     for publish in (False, True):
-        report = editions["2015-10", publish]
+        report = editions["board-2015-10", publish]
         load(browser, report / "html" / "01_open_by_lead_agency.html")
         assert "the dashboard printed 4.7%; the counts give 4.6%" in all_text(browser)
         load(browser, report / "html" / "02_opened_closed_outcomes.html")
@@ -167,7 +168,7 @@ def test_page_02_prints_on_a4_with_the_year_to_date_columns(editions, browser, t
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext is needed (Debian: poppler-utils)")
     for publish in (False, True):
-        page = editions["2015-10", publish] / "html" / "02_opened_closed_outcomes.html"
+        page = editions["board-2015-10", publish] / "html" / "02_opened_closed_outcomes.html"
         pdf = print_to_pdf(browser, page, tmp_path / f"02-{publish}.pdf")
         text = subprocess.run(
             ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
@@ -193,7 +194,7 @@ def test_every_chart_and_map_says_what_it_shows(editions, browser):
                 assert "No description" not in alt
                 if publish:  # a count from 1 to 4 after a name: "Education 3" (not "Sep-14")
                     assert not re.search(r"[A-Za-z)] [1-4](?![\d,.%])", alt), (page, alt)
-    load(browser, editions["2015-10", False] / "html" / "01_open_by_lead_agency.html")
+    load(browser, editions["board-2015-10", False] / "html" / "01_open_by_lead_agency.html")
     (alt,) = alt_texts(browser)
     assert alt.startswith("Bar chart: CAFs open by lead agency, 31 August 2015. ")
     assert "Children & Families First 975" in alt and "Health 87" in alt

@@ -17,7 +17,7 @@ from jupyter_client.manager import AsyncKernelManager
 from helpers import batch
 from helpers.kernels import BatchKernelManager
 
-EDITION = Path(batch.PROJECT_ROOT) / "config" / "editions" / "2015-10.yaml"
+EDITION = Path(batch.PROJECT_ROOT) / "config" / "editions" / "board-2015-10.yaml"
 
 
 def logged_warnings(log: str) -> list[str]:

@@ -20,7 +20,7 @@ import pytest
 from helpers import batch, runguard
 from helpers.config import PROJECT_ROOT
 
-EDITION = PROJECT_ROOT / "config" / "editions" / "2015-10.yaml"
+EDITION = PROJECT_ROOT / "config" / "editions" / "board-2015-10.yaml"
 
 
 def batch_process(*arguments: str) -> subprocess.Popen[str]:
