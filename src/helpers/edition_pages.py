@@ -513,7 +513,8 @@ def reports_index_html(output: Path) -> str:
         "<title>Early Help reports</title>\n"
         f"<style>{INDEX_CSS}{REPORTS_INDEX_CSS}</style>\n</head>\n<body>\n<main>\n"
         "<h1>Early Help reports</h1>\n"
-        f"<p>{len(reports):,} report(s). Each name opens that edition's front page. A published "
+        f"<p>{len(reports):,} report{'' if len(reports) == 1 else 's'}. Each name opens that "
+        "edition's front page. A published "
         "edition shows any count from 1 to 4, and any figure that would reveal one, as [c]; "
         "the analysts' edition of the same report is for the council's own use.</p>\n"
         f"{listing}</main>\n</body>\n</html>\n"
@@ -523,6 +524,7 @@ def reports_index_html(output: Path) -> str:
 REPORTS_INDEX_CSS = """
 table { width: 100%; }
 th, td { text-align: left; vertical-align: top; }
+td:nth-child(2) { white-space: nowrap; }
 td:nth-child(3) { overflow-wrap: anywhere; }
 """
 
