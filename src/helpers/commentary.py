@@ -39,6 +39,8 @@ WITHOUT_COMMENTARY = frozenset({"07_reconciliation"})
 LIVE_SCHEMES = ("http", "https", "mailto")
 #: Read after UTF-8 fails, as Excel and Notepad on Windows save "ANSI" text.
 FALLBACK_ENCODING = "cp1252"
+#: Encodings as the people who save the files know them.
+ENCODING_NAMES = {"cp1252": "Windows-1252", "utf-16": "UTF-16"}
 
 
 class CommentaryError(SentenceError, ValueError):
@@ -73,11 +75,13 @@ def read_text(path: Path) -> tuple[str, str | None]:
             text = raw.decode(encoding)
         except (UnicodeDecodeError, LookupError):
             continue
-        if codecs.lookup(encoding).name.startswith("utf-8"):
+        name = codecs.lookup(encoding).name
+        if name.startswith("utf-8"):
             return text, None
+        label = ENCODING_NAMES.get(name, name.upper())
         return text, (
-            f"{path}: the commentary is saved as {encoding}, not UTF-8, and was read as "
-            f"{encoding}; save it as UTF-8 so that every character shows as written."
+            f"{path}: the commentary is saved as {label}, not UTF-8, and was read as {label}; "
+            "save it as UTF-8 so that every character shows as written."
         )
     raise CommentaryError(
         f"{path}: the commentary is neither UTF-8 nor Windows-1252 text: save it as UTF-8 "
@@ -191,8 +195,7 @@ def section_commentary_html(folder: Path, notebook: str, publish: bool) -> str:
             blocks.append(f"<h3>{escapeHtml(part)}</h3>\n{commentary_html(found[part])}")
         elif not publish:
             blocks.append(
-                f"<h3>{escapeHtml(part)}</h3>\n<p><strong>Commentary to come.</strong> No "
-                f"{escapeHtml(part.lower())} has been written for this section of the edition "
-                "yet.</p>"
+                f"<h3>{escapeHtml(part)}</h3>\n<p><strong>Commentary to come.</strong> This part "
+                "has not been written for this section of the edition yet.</p>"
             )
     return "\n".join(blocks) + "\n"
