@@ -123,8 +123,10 @@ def test_october_strengthening_families(october):
         sf["closed_since_2015-01-01_meeting_criteria"],
     ]
     forecast = table(october, "pbr_forecast").set_index("scope")
-    assert forecast.at["2015/16 target", "forecast_income_gbp"] == 688 * 1800 * 70 // 100
-    assert forecast.at["Five-year programme", "forecast_income_gbp"] == 3130 * 1800 * 70 // 100
+    # 688 families at 70% are 481.6: 482 whole families, paid £1,800 each (issue 20, case 5)
+    assert forecast.at["2015/16 target", "families_turned_around"] == 482
+    assert forecast.at["2015/16 target", "forecast_income_gbp"] == 482 * 1800 == 867_600
+    assert forecast.at["Five-year programme", "forecast_income_gbp"] == 2191 * 1800
 
 
 def test_march_time_open_bands(march):
