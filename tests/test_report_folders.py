@@ -49,6 +49,14 @@ def test_an_edition_is_written_to_a_folder_named_after_its_file():
     assert len(folders) == len(shipped) and not folders & {"2015-10", "2016-03"}
 
 
+def test_what_made_a_report_names_the_edition_file_or_the_month(tmp_path):
+    assert batch.made_by("2016-03", None) == "--month 2016-03"
+    shipped = EDITIONS / "board-2015-10.yaml"  # from the root: any clone's run is the same
+    assert batch.made_by("2015-10", shipped) == "--edition config/editions/board-2015-10.yaml"
+    elsewhere = tmp_path / "board-2015-10.yaml"
+    assert batch.made_by("2015-10", elsewhere) == f"--edition {elsewhere.resolve()}"
+
+
 @pytest.mark.parametrize(
     ("stem", "words"),
     [

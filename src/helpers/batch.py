@@ -530,8 +530,14 @@ def report_folder_name(period: str, edition: str | Path | None, publish: bool) -
 
 
 def made_by(period: str, edition: str | Path | None) -> str:
-    """What made a report, as its record keeps it: the same again replaces it."""
-    return f"--edition {Path(edition).resolve()}" if edition is not None else f"--month {period}"
+    """What made a report, as its record keeps it: the same again replaces it. An edition of
+    the repository is named from its root, so that another clone's run of it is the same."""
+    if edition is None:
+        return f"--month {period}"
+    path = Path(edition).resolve()
+    if path.is_relative_to(PROJECT_ROOT):
+        path = path.relative_to(PROJECT_ROOT)
+    return f"--edition {path}"
 
 
 def _read_commentary_first(commentary: str | Path | None, plan: dict[str, dict]) -> list[str]:
@@ -653,7 +659,7 @@ def run_batch(
 
 def _run_locked(
     plan: dict[str, dict],
-    period: str,
+    period: str,  # the report's folder: the edition file's name, or the month (-published)
     data: Path,
     output: Path,
     final: Path,
