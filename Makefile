@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-EDITION ?= config/editions/2015-10.yaml
+EDITION ?= config/editions/board-2015-10.yaml
 CODE   := $(wildcard src tests notebooks benchmarks)
 # The kernel keeps the name python3 (the notebooks, nbval and Papermill ask for it by that name);
 # its display name tells the analyst in JupyterLab which environment it runs in.
@@ -21,7 +21,7 @@ ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 .PHONY: install report lab test test-fast lint format synthetic boundaries notebooks bench clean help
 
 help:
-	@echo "make report     install and run the October 2015 edition (reports/2015-10/)"
+	@echo "make report     install and run the October 2015 edition (reports/board-2015-10/)"
 	@echo "make lab        install and open JupyterLab on the repository, with the project's kernel"
 	@echo "make test       install, lint and run all tests (unit, golden, notebooks, HTML)"
 	@echo "make test-fast  lint and run the tests not marked slow or reference (a few minutes)"

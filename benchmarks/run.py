@@ -2,7 +2,8 @@
 
 Prints, from one run on one machine:
 
-1. the October 2015 edition on the committed extract: wall time and peak memory;
+1. the October 2015 edition (or ``--edition``) on the committed extract: wall time and peak
+   memory;
 2. the floor: as many notebooks, run the same way by Papermill, that only import pandas,
    geopandas and matplotlib; and the ratio of the two (edition and floor alternate ``--repeat``
    times and the fastest of each counts);
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import os
 import shutil
 import subprocess
@@ -33,7 +35,7 @@ import psutil
 from helpers import batch
 from helpers.config import PROJECT_ROOT
 
-EDITION = PROJECT_ROOT / "config" / "editions" / "2015-10.yaml"
+EDITION = PROJECT_ROOT / "config" / "editions" / "board-2015-10.yaml"
 # The floor, as issue 11 defines it: notebooks that only import pandas, geopandas and matplotlib
 # (what any report notebook pays before it computes anything).
 FLOOR_IMPORTS = """
@@ -106,13 +108,18 @@ def main(argv: list[str] | None = None) -> None:
         help="extract sizes to try, as multiples of the committed one",
     )
     parser.add_argument(
+        "--edition",
+        default=str(EDITION),
+        help="the edition to measure (default: the October 2015 dashboard)",
+    )
+    parser.add_argument(
         "--repeat",
         type=int,
         default=3,
         help="runs of the edition and of the floor, alternating; the fastest of each counts",
     )
     args = parser.parse_args(argv)
-    edition = batch.Edition.load(EDITION)
+    edition = batch.Edition.load(args.edition)
     plan, period = edition.notebooks, edition.period
     rows = []
     print(f"Benchmark on {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB")
@@ -122,8 +129,9 @@ def main(argv: list[str] | None = None) -> None:
         floor_dir.mkdir()
         floor_plan = floor_notebooks(list(plan), floor_dir)
         real_dir = batch.NOTEBOOKS_DIR
-        # Warm-up: the first kernel start and font cache are not part of a monthly run.
-        batch.run_batch({"06_budget": {}}, "warmup", None, scratch / "out", progress=False)
+        # Warm-up: the first kernel start and font cache are not part of a monthly run. It runs
+        # for the edition's own period, into a folder of its own.
+        batch.run_batch({"06_budget": {}}, period, None, scratch / "warm-up", progress=False)
         print(f"\n{edition.name}: {len(plan)} notebooks")
         # Edition and floor alternate, and the fastest of each counts: on a shared machine a
         # busy neighbour slows one run, never speeds one up.
@@ -189,9 +197,11 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(row)
             print(f"  time / 1x = {row['seconds'] / rows[0]['seconds']:.2f}")
             shutil.rmtree(folder)
-    print("\nrun,seconds,peak_mb")
+    print()  # the table as CSV (the labels hold commas, so they are quoted)
+    table = csv.writer(sys.stdout, lineterminator="\n")
+    table.writerow(["run", "seconds", "peak_mb"])
     for row in rows:
-        print(f"{row['run']},{row['seconds']:.1f},{row['peak_mb']:.0f}")
+        table.writerow([row["run"], f"{row['seconds']:.1f}", f"{row['peak_mb']:.0f}"])
 
 
 if __name__ == "__main__":

@@ -65,7 +65,7 @@ def test_rerunning_a_period_replaces_its_report(tmp_path):
     assert second == first
     assert not (second / "stale.txt").exists()
     assert (second / "tables" / "budget.csv").exists()
-    assert sorted(p.name for p in out.iterdir()) == ["2016-01"]
+    assert sorted(p.name for p in out.iterdir()) == ["2016-01", "index.html"]
 
 
 def test_an_edition_naming_a_missing_notebook_is_refused(tmp_path):
@@ -77,7 +77,7 @@ def test_an_edition_naming_a_missing_notebook_is_refused(tmp_path):
 
 def test_the_shipped_editions_load():
     root = Path(batch.PROJECT_ROOT) / "config" / "editions"
-    october = batch.Edition.load(root / "2015-10.yaml")
+    october = batch.Edition.load(root / "board-2015-10.yaml")
     # Dates stay text until the preflight checks them (an impossible one is named, not raised).
     assert october.notebooks["01_open_by_lead_agency"]["snapshot_date"] == "2015-08-31"
     assert october.period == "2015-10"
@@ -91,9 +91,11 @@ def test_sigterm_mid_run_leaves_the_previous_report_and_no_partial_folder(tmp_pa
     import time
 
     out = tmp_path / "reports"
-    previous = batch.run_batch({"06_budget": {}}, "2015-10", output_dir=out, progress=False)
+    edition = Path(batch.PROJECT_ROOT) / "config" / "editions" / "board-2015-10.yaml"
+    previous = batch.run_batch(
+        {"06_budget": {}}, "2015-10", output_dir=out, progress=False, edition=edition
+    )
     (previous / "earlier-run.txt").write_text("the previous report", encoding="utf-8")
-    edition = Path(batch.PROJECT_ROOT) / "config" / "editions" / "2015-10.yaml"
     run = subprocess.Popen(
         [
             sys.executable,
@@ -109,7 +111,7 @@ def test_sigterm_mid_run_leaves_the_previous_report_and_no_partial_folder(tmp_pa
         text=True,
     )
     deadline = time.monotonic() + 60
-    while not list((out).glob(".2015-10.partial-*/notebooks/*.ipynb")):  # mid-run
+    while not list((out).glob(".board-2015-10.partial-*/notebooks/*.ipynb")):  # mid-run
         assert time.monotonic() < deadline and run.poll() is None, "the run never got going"
         time.sleep(0.2)
     run.send_signal(signal.SIGTERM)
@@ -117,7 +119,7 @@ def test_sigterm_mid_run_leaves_the_previous_report_and_no_partial_folder(tmp_pa
     assert run.returncode == 130, err
     assert "no report was written" in err
     assert (previous / "earlier-run.txt").read_text(encoding="utf-8") == "the previous report"
-    assert sorted(p.name for p in out.iterdir()) == ["2015-10"]
+    assert sorted(p.name for p in out.iterdir()) == ["board-2015-10", "index.html"]
 
 
 @pytest.mark.slow  # runs a notebook through Papermill
@@ -140,6 +142,6 @@ def test_a_page_that_cannot_be_made_is_a_sentence_not_a_traceback(tmp_path, monk
         "the page for 06_budget could not be made" in captured.err
         and "No space left on device" in captured.err
     )
-    kept = out / "2015-12.failed"
-    assert (kept / "run.log").exists() and not (out / "2015-12").exists()
+    kept = out / "budget.failed"  # the edition's folder is named after its file
+    assert (kept / "run.log").exists() and not (out / "budget").exists()
     assert "FAILED: the page for" in (kept / "run.log").read_text(encoding="utf-8")

@@ -11,17 +11,19 @@ import pandas as pd
 import pytest
 
 from helpers import batch, outputs
+from helpers.commentary import (
+    COMMENTARY_PARTS,
+    commentary_folder,
+    missing_commentary,
+    read_commentary,
+    section_commentary_html,
+)
 from helpers.config import PROJECT_ROOT
 from helpers.edition_pages import (
-    COMMENTARY_PARTS,
     INTERACTIVE_MAP_NOTE,
     EditionFacts,
-    commentary_folder,
-    commentary_markdown,
     index_html,
-    missing_commentary,
     page_title,
-    read_commentary,
     render_page,
     section_name,
 )
@@ -128,10 +130,10 @@ def test_missing_commentary_is_a_placeholder_for_analysts_and_refuses_publishing
         "Actions to improve",
         *COMMENTARY_PARTS,  # no file at all for 02; the reconciliation needs none
     ]
-    analysts = commentary_markdown(folder, "01_open_by_lead_agency", publish=False)
+    analysts = section_commentary_html(folder, "01_open_by_lead_agency", publish=False)
     assert "A &lt;b&gt;quarter&lt;/b&gt; of CAFs." in analysts  # markup shown as written
-    assert analysts.count("**Commentary to come.**") == 2
-    published = commentary_markdown(folder, "01_open_by_lead_agency", publish=True)
+    assert analysts.count("<strong>Commentary to come.</strong>") == 2
+    published = section_commentary_html(folder, "01_open_by_lead_agency", publish=True)
     assert "Commentary to come" not in published
     with pytest.raises(RefusedError) as refused:
         batch.run_batch(
@@ -147,7 +149,7 @@ def test_missing_commentary_is_a_placeholder_for_analysts_and_refuses_publishing
 
 
 def test_the_shipped_editions_have_all_their_commentary():
-    for edition in ("2015-10", "2016-03"):
+    for edition in ("board-2015-10", "cabinet-2016-03"):
         path = PROJECT_ROOT / "config" / "editions" / f"{edition}.yaml"
         plan = list(batch.Edition.load(path).notebooks)
         assert missing_commentary(commentary_folder(path), plan) == []

@@ -98,7 +98,10 @@ def hostile_extract(tmp_path_factory) -> Path:
 def _plan() -> dict[str, dict]:
     """Every notebook once, with a parameter from the config carrying markup."""
     root = Path(batch.__file__).resolve().parents[2] / "config" / "editions"
-    editions = [batch.Edition.load(root / f"{e}.yaml").notebooks for e in ("2015-10", "2016-03")]
+    editions = [
+        batch.Edition.load(root / f"{e}.yaml").notebooks
+        for e in ("board-2015-10", "cabinet-2016-03")
+    ]
     plan: dict[str, dict] = {**editions[0], **editions[1]}
     plan["07_reconciliation"] = {
         "documents": [d for e in editions for d in e["07_reconciliation"]["documents"]]

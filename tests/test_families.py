@@ -114,9 +114,9 @@ def test_an_assessment_made_after_the_report_date_does_not_count_yet():
     assert summary["not_assessed"].iloc[0] == 0
 
 
-def test_pbr_forecast_is_families_times_payment_times_rate():
+def test_pbr_forecast_is_whole_families_at_the_rate_times_payment():
     forecast = sf.pbr_forecast(100, 1000)
-    assert forecast["forecast_income_gbp"].tolist() == [100 * 1800 * 7 // 10, 1000 * 1800 * 7 // 10]
+    assert forecast["forecast_income_gbp"].tolist() == [70 * 1800, 700 * 1800]
     assert forecast["families_turned_around"].tolist() == [70, 700]
 
 

@@ -30,7 +30,7 @@ def no_report(out: Path) -> bool:
 
 
 def edition_with(tmp_path: Path, old: str, new: str) -> Path:
-    text = (EDITIONS / "2015-10.yaml").read_text(encoding="utf-8")
+    text = (EDITIONS / "board-2015-10.yaml").read_text(encoding="utf-8")
     assert old in text
     spec = tmp_path / "edition.yaml"
     spec.write_text(text.replace(old, new), encoding="utf-8")

@@ -49,14 +49,20 @@ COUNT_COLUMNS = {
 def _run(edition: str, out: Path, **options) -> Path:
     spec = batch.Edition.load(PROJECT_ROOT / "config" / "editions" / f"{edition}.yaml")
     return batch.run_batch(
-        spec.notebooks, spec.period, output_dir=out, progress=False, publish=True, **options
+        spec.notebooks,
+        spec.period,
+        output_dir=out,
+        progress=False,
+        publish=True,
+        edition=spec.path,
+        **options,
     )
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory, imd_mirror) -> list[Path]:
     out = tmp_path_factory.mktemp("published")
-    return [_run("2015-10", out), _run("2016-03", out)]
+    return [_run("board-2015-10", out), _run("cabinet-2016-03", out)]
 
 
 def _tables(report: Path) -> dict[str, pd.DataFrame]:
@@ -67,7 +73,10 @@ def _tables(report: Path) -> dict[str, pd.DataFrame]:
 
 
 def test_published_reports_go_beside_the_analysts_edition(published):
-    assert [p.name for p in published] == ["2015-10-published", "2016-03-published"]
+    assert [p.name for p in published] == [
+        "board-2015-10-published",
+        "cabinet-2016-03-published",
+    ]
     for report in published:
         for path in (report / "notebooks").glob("*.ipynb"):
             nb = nbformat.read(path, as_version=4)

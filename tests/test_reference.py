@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 
 from helpers.reference import (
+    CACHE_RECORD_SUFFIX,
     IMD_2015,
     MIRROR_ENV,
     ReferenceDataError,
+    cached_table,
     fetch_reference,
     load_imd2015,
     load_lsoa_boundaries,
@@ -169,3 +171,71 @@ def test_boundaries_lie_around_coventry(boundaries):
 
 def test_boundaries_match_the_imd_coventry_lsoas(boundaries, imd_coventry):
     assert set(boundaries["lsoa11cd"]) == set(imd_coventry["lsoa11cd"])
+
+
+# --------------------------------------------------------------------------- the Parquet cache
+
+
+def _source(folder: Path, text: str = "lsoa11cd,imd_decile\nE01000001,3\nE01000002,7\n") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    source = folder / "reference.csv"
+    source.write_text(text, encoding="utf-8")
+    return source
+
+
+def _counting_reader(calls: list[Path]):
+    def read(path: Path) -> pd.DataFrame:
+        calls.append(path)
+        return pd.read_csv(path)
+
+    return read
+
+
+def test_the_cached_copy_is_reused_only_while_it_matches_its_source(tmp_path):
+    source = _source(tmp_path / "cache")
+    checksum = hashlib.sha256(source.read_bytes()).hexdigest()
+    calls: list[Path] = []
+    read = _counting_reader(calls)
+    first = cached_table(source, checksum, read)
+    assert list(first["imd_decile"]) == [3, 7] and len(calls) == 1
+    parquet = source.with_suffix(".parquet")
+    record = parquet.with_name(parquet.name + CACHE_RECORD_SUFFIX)
+    assert parquet.exists() and record.exists()
+    assert list(cached_table(source, checksum, read)["imd_decile"]) == [3, 7]
+    assert len(calls) == 1  # reused: not read again
+
+    # Tampered: deciles changed in the copy (its modification time newer than the source's).
+    pd.DataFrame({"lsoa11cd": ["E01000001", "E01000002"], "imd_decile": [1, 1]}).to_parquet(
+        parquet, index=False
+    )
+    assert list(cached_table(source, checksum, read)["imd_decile"]) == [3, 7]
+    assert len(calls) == 2
+
+    # Damaged: bytes that are no Parquet file ("Corrupt snappy compressed data" otherwise).
+    parquet.write_bytes(b"PAR1" + b"\x00" * 64 + b"PAR1")
+    assert list(cached_table(source, checksum, read)["imd_decile"]) == [3, 7]
+    assert len(calls) == 3
+
+    # Stale: made from another version of the source.
+    newer = _source(tmp_path / "cache", "lsoa11cd,imd_decile\nE01000001,4\nE01000002,8\n")
+    newer_checksum = hashlib.sha256(newer.read_bytes()).hexdigest()
+    assert list(cached_table(newer, newer_checksum, read)["imd_decile"]) == [4, 8]
+    assert len(calls) == 4
+
+    # Left by a version that kept no record: made again, and recorded.
+    record.unlink()
+    cached_table(newer, newer_checksum, read)
+    assert len(calls) == 5 and record.exists()
+    assert not [p for p in parquet.parent.iterdir() if "partial" in p.name]
+
+
+def test_a_tampered_or_damaged_imd_cache_gives_the_published_deciles(imd_mirror, tmp_path):
+    cache = tmp_path / "cache"
+    options = {"cache": cache, "mirror": imd_mirror, "allow_download": False}
+    published = load_imd2015(**options)
+    parquet = (cache / IMD_2015.relative_path).with_suffix(".parquet")
+    tampered = published.assign(imd_decile=1)
+    tampered.to_parquet(parquet, index=False)
+    assert load_imd2015(**options)["imd_decile"].equals(published["imd_decile"])
+    parquet.write_bytes(parquet.read_bytes()[: parquet.stat().st_size // 2])  # cut short
+    assert load_imd2015(**options)["imd_decile"].equals(published["imd_decile"])

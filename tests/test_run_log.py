@@ -17,7 +17,7 @@ from jupyter_client.manager import AsyncKernelManager
 from helpers import batch
 from helpers.kernels import BatchKernelManager
 
-EDITION = Path(batch.PROJECT_ROOT) / "config" / "editions" / "2015-10.yaml"
+EDITION = Path(batch.PROJECT_ROOT) / "config" / "editions" / "board-2015-10.yaml"
 
 
 def logged_warnings(log: str) -> list[str]:
@@ -44,10 +44,12 @@ def test_an_edition_run_has_a_quiet_console_and_a_full_run_log(tmp_path):
     assert "KeyboardInterrupt" not in run.stderr
     assert "without encryption" not in run.stderr
     leftover = [line for line in run.stderr.replace("\r", "\n").splitlines() if line.strip()]
-    assert all(line.startswith("2015-10 notebooks:") for line in leftover), leftover
+    assert all(line.startswith("board-2015-10 notebooks:") for line in leftover), leftover
 
-    log = (out / "2015-10" / "run.log").read_text(encoding="utf-8")
+    log = (out / "board-2015-10" / "run.log").read_text(encoding="utf-8")
     assert "command: python -m helpers.batch --edition " in log
+    assert "made by: --edition config/editions/board-2015-10.yaml" in log
+    assert "period: 2015-10" in log
     assert "data source: the committed synthetic extract" in log
     assert re.search(r"^data sha256: [0-9a-f]{64}$", log, re.MULTILINE)
     assert re.search(r"^code version: earlyhelp-reporting \S+ \(git \S+\)$", log, re.MULTILINE)
@@ -63,7 +65,7 @@ def test_an_edition_run_has_a_quiet_console_and_a_full_run_log(tmp_path):
             assert f"{name}={shown!r}" in entry.group(2), (name, entry.group(2))
     # The summary's count is the log's.
     assert "no warnings" in run.stdout and logged_warnings(log) == []
-    assert str(out / "2015-10" / "run.log") in run.stdout
+    assert str(out / "board-2015-10" / "run.log") in run.stdout
 
 
 def test_papermills_warnings_are_counted_and_strict_fails_on_them(tmp_path, capsys):

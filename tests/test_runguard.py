@@ -20,7 +20,7 @@ import pytest
 from helpers import batch, runguard
 from helpers.config import PROJECT_ROOT
 
-EDITION = PROJECT_ROOT / "config" / "editions" / "2015-10.yaml"
+EDITION = PROJECT_ROOT / "config" / "editions" / "board-2015-10.yaml"
 
 
 def batch_process(*arguments: str) -> subprocess.Popen[str]:
@@ -57,7 +57,8 @@ def test_a_stopped_run_starts_no_kernel_after_the_signal_and_leaves_nothing(tmp_
         assert time.monotonic() < deadline, "no kernel started within two minutes"
         before = kernels_of(watched)
         time.sleep(0.05)
-    assert list(out.glob(".2015-10.partial-*/.validated-extract/*.parquet")), "no typed copy yet"
+    partial = ".board-2015-10.partial-*/.validated-extract/*.parquet"
+    assert list(out.glob(partial)), "no typed copy yet"
     signalled = time.monotonic()
     run.send_signal(stop)
     after: set[int] = set()
@@ -231,7 +232,7 @@ def test_a_good_run_takes_the_umask_and_removes_the_stale_failed_folder(tmp_path
     assert final.stat().st_mode & 0o777 == 0o750
     assert (final / "tables").stat().st_mode & 0o777 == 0o750
     assert not stale.exists(), "the stale .failed folder stayed beside the good report"
-    assert sorted(p.name for p in out.iterdir()) == ["2016-01"]
+    assert sorted(p.name for p in out.iterdir()) == ["2016-01", "index.html"]
 
 
 def test_a_stop_during_the_swap_lets_the_swap_finish_and_stops_otherwise():

@@ -4,19 +4,21 @@ Floor 7, the top: it validates the extract (``extract``), derives the dates (``p
 the notebooks; nothing in ``helpers`` imports it but the development tools.
 
     python -m helpers.batch --month 2015-09
-    python -m helpers.batch --edition config/editions/2015-10.yaml
-    python -m helpers.batch --edition config/editions/2015-10.yaml --publish
+    python -m helpers.batch --edition config/editions/board-2015-10.yaml
+    python -m helpers.batch --edition config/editions/board-2015-10.yaml --publish
     python -m helpers.batch --month 2016-02 -p lead_agency Health
 
-writes ``<output-dir>/<period>/`` with ``notebooks/`` (executed), ``html/`` (code hidden, for
-reviewers), ``tables/`` (tidy CSVs) and ``run.log`` (how the report was made). Before any
+writes ``<output-dir>/<edition>/`` (the edition file's name, or the month of a --month run)
+with ``notebooks/`` (executed), ``html/`` (code hidden, for reviewers), ``tables/`` (tidy CSVs),
+``run.log`` (how the report was made) and ``report.json`` (what made it). Before any
 notebook runs, the parameters are checked against the notebooks, the extract is validated and
 the period is checked against the extract's date (see ``helpers.preflight``); a refusal exits
 with status 2 and writes nothing. The report is built in a temporary folder and moved into place
 only when every notebook succeeded, so a failed or interrupted run leaves the previous report for
-that period as it was; a failed run is kept in ``<period>.failed/``, with its ``run.log``.
+that edition as it was; a failed run is kept in ``<edition>.failed/``, with its ``run.log``.
 ``--publish`` applies statistical disclosure control to every table and chart and writes
-``<output-dir>/<period>-published/`` (see ``helpers.disclosure``).
+``<output-dir>/<edition>-published/`` (see ``helpers.disclosure``). Each good run rewrites
+``<output-dir>/index.html``, the list of every report in the folder.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -38,19 +41,25 @@ import pandas as pd
 import papermill
 from tqdm import tqdm
 
-from helpers import __version__
 from helpers.annex_a import FORMATS, load_any_extract, not_held_sentence
 from helpers.annex_a import KIND as ANNEX_A_KIND
+from helpers.commentary import (
+    CommentaryError,
+    commentary_folder,
+    commentary_warnings,
+    missing_commentary,
+)
 from helpers.config import PROJECT_ROOT
 from helpers.edition_pages import (
+    INDEX,
+    REPORT_RECORD,
     EditionFacts,
     PageError,
-    commentary_folder,
-    missing_commentary,
+    read_report_record,
     write_edition,
+    write_reports_index,
 )
 from helpers.extract import (
-    Extract,
     ExtractError,
     extract_settings,
     resolve_data_dir,
@@ -71,13 +80,16 @@ from helpers.preflight import (
     load_yaml_text,
     stale_warning,
 )
+from helpers.provenance import data_source
 from helpers.runguard import (
     AlreadyRunning,
     RunLock,
     claim_partial,
+    folder_locked,
     publish_mode,
     release_partial,
     remove_stale_partials,
+    report_folder_problem,
     run_in_child,
     signals_deferred,
     stop_on_signals,
@@ -118,11 +130,14 @@ class Edition:
     """A named edition: its period and each notebook's parameters, as its file gives them."""
 
     name: str
-    period: str  # the report month, YYYY-MM: the edition's folder name
+    period: str  # the report month, YYYY-MM
     notebooks: dict[str, dict]
     #: The extract the edition is made from (``data_dir`` in its file, from the repository's
     #: root), when it names one; ``--data-dir`` overrides it. None: the synthetic extract.
     data_dir: str | None = None
+    #: The edition file, which names the report's folder (``board-2015-10.yaml`` ->
+    #: ``reports/board-2015-10/``).
+    path: Path | None = None
 
     @property
     def report_period(self) -> ReportPeriod:
@@ -130,20 +145,139 @@ class Edition:
 
     @classmethod
     def load(cls, path: str | Path) -> Edition:
-        """Read an edition; dates stay text here, to be checked (and named) by the preflight."""
-        raw = load_yaml_text(Path(path).read_text(encoding="utf-8"), str(path))
-        notebooks = {name: dict(params or {}) for name, params in raw["notebooks"].items()}
-        for name in notebooks:
-            if not (NOTEBOOKS_DIR / f"{name}.ipynb").exists():
-                raise FileNotFoundError(f"{path}: edition names notebook {name}, not in notebooks/")
-        try:  # an edition's own period may be loose (2015-9); a notebook's dates may not
-            period = ReportPeriod.of(str(raw["period"])).name
-        except (ValueError, TypeError):
-            period = str(as_month(raw["period"], f"{path}: period"))  # refuses, naming it
-        data_dir = raw.get("data_dir")
-        if data_dir:
-            data_dir = str(PROJECT_ROOT / str(data_dir))
-        return cls(name=raw["name"], period=period, notebooks=notebooks, data_dir=data_dir)
+        """Read an edition; dates stay text here, to be checked (and named) by the preflight.
+
+        A file that is not an edition (empty, a list, a key missing or of the wrong kind) is a
+        :class:`RefusedError` naming the file and the key.
+        """
+        path = Path(path)
+        refuse_month_named_edition(path)
+        raw = _edition_mapping(path)
+        return cls(
+            name=_edition_text(raw, "name", path),
+            period=_edition_period(raw, path),
+            notebooks=_edition_notebooks(raw, path),
+            data_dir=_edition_data_dir(raw, path),
+            path=path,
+        )
+
+
+#: The keys of an edition file: what each must hold, for the refusal that names a wrong one.
+EDITION_KEYS = {
+    "name": "the edition's name, as its readers know it (text)",
+    "period": "the report month, YYYY-MM",
+    "notebooks": "each notebook of the edition, with its parameters (a mapping)",
+}
+#: A name that reads as a bare report month (``2016-03``): the folder of a --month run.
+MONTH_LIKE = re.compile(r"^\d{4}-\d{1,2}$")
+
+
+def refuse_month_named_edition(path: Path) -> None:
+    """An edition's report goes to a folder named after its file, and a --month run's to one
+    named after the month, so an edition file named like a month (or like a published or failed
+    run's folder) could overwrite another report: refused, with the name to choose instead."""
+    stem = path.stem
+    reason = ""
+    if MONTH_LIKE.match(stem):
+        reason = f"reads as a report month, and the --month {stem} run's report has that folder"
+    elif stem.endswith(PUBLISHED_SUFFIX) or stem.endswith(".failed"):
+        reason = "ends like the folder of a published or failed run"
+    elif stem.startswith("."):
+        reason = "starts with a dot, as the batch's own hidden files do"
+    if reason:
+        raise RefusedError(
+            f"{path}: an edition's report is written to a folder named after its file, and this "
+            f"file's name {reason}. Rename the file to say what the edition is, as the shipped "
+            "ones do (board-2015-10.yaml, cabinet-2016-03.yaml), and its commentary folder "
+            "beside it to match."
+        )
+
+
+def _edition_mapping(path: Path) -> dict:
+    if path.is_dir():
+        raise RefusedError(f"{path} is a folder: give the edition's file (a .yaml file).")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RefusedError(
+            f"{path}: there is no such edition file (the shipped editions are in "
+            f"{PROJECT_ROOT / 'config' / 'editions'})."
+        ) from None
+    except UnicodeDecodeError as error:
+        raise RefusedError(
+            f"{path}: the edition file is not UTF-8 text ({error.reason} at byte "
+            f"{error.start}): save it as UTF-8."
+        ) from None
+    except OSError as error:
+        raise RefusedError(f"{path}: the edition file cannot be read ({error.strerror}).") from None
+    raw = load_yaml_text(text, str(path))
+    if not isinstance(raw, dict):
+        held = "nothing" if raw is None else f"a {_yaml_kind(raw)}"
+        raise RefusedError(
+            f"{path}: an edition file holds the keys {', '.join(EDITION_KEYS)}, but this one "
+            f"holds {held}. Write each key on its own line ('name: ...')."
+        )
+    return raw
+
+
+def _yaml_kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "mapping"
+    return "list" if isinstance(value, list) else f"single value ({value!r})"
+
+
+def _refuse_key(path: Path, key: str, value: object) -> RefusedError:
+    if value is None:
+        found = "is missing"
+    elif value in ({}, "", []):
+        found = "is empty"
+    else:
+        found = f"holds a {_yaml_kind(value)}"
+    return RefusedError(f"{path}: the key {key!r} {found}; give {EDITION_KEYS[key]}.")
+
+
+def _edition_text(raw: dict, key: str, path: Path) -> str:
+    value = raw.get(key)
+    if isinstance(value, (dict, list)) or value is None or not str(value).strip():
+        raise _refuse_key(path, key, value)
+    return str(value).strip()
+
+
+def _edition_period(raw: dict, path: Path) -> str:
+    value = _edition_text(raw, "period", path)
+    try:  # an edition's own period may be loose (2015-9); a notebook's dates may not
+        return ReportPeriod.of(value).name
+    except (ValueError, TypeError):
+        return str(as_month(value, f"{path}: period"))  # refuses, naming it
+
+
+def _edition_notebooks(raw: dict, path: Path) -> dict[str, dict]:
+    listed = raw.get("notebooks")
+    if not isinstance(listed, dict) or not listed:
+        raise _refuse_key(path, "notebooks", listed)
+    notebooks = {}
+    for name, params in listed.items():
+        if params is not None and not isinstance(params, dict):
+            raise RefusedError(
+                f"{path}: notebook {name} holds a {_yaml_kind(params)}; give its parameters as "
+                "a mapping ('report_month: 2015-09', one a line, indented under it), or {}."
+            )
+        if not (NOTEBOOKS_DIR / f"{name}.ipynb").exists():
+            raise FileNotFoundError(f"{path}: edition names notebook {name}, not in notebooks/")
+        notebooks[str(name)] = dict(params or {})
+    return notebooks
+
+
+def _edition_data_dir(raw: dict, path: Path) -> str | None:
+    value = raw.get("data_dir")
+    if value is None or value == "":
+        return None
+    if isinstance(value, (dict, list)):
+        raise RefusedError(
+            f"{path}: the key 'data_dir' holds a {_yaml_kind(value)}; give the extract's path "
+            "(a folder or an .xlsx file) from the repository's root."
+        )
+    return str(PROJECT_ROOT / str(value))
 
 
 @dataclass
@@ -237,19 +371,6 @@ def _stringify(params: dict) -> dict:
     return {
         key: (value.isoformat() if isinstance(value, dt.date) else value)
         for key, value in params.items()
-    }
-
-
-def data_source(extract: Extract) -> dict:
-    """Which data an executed notebook ran on, as stamped in its metadata."""
-    return {
-        "synthetic": extract.is_synthetic,
-        "extract": Path(extract.source).name if not extract.is_synthetic else "synthetic",
-        "extract_sha256": extract.sha256,
-        "helpers_version": __version__,
-        "kind": extract.kind,
-        "absent": list(extract.absent),
-        "covers_from": extract.covers_from,
     }
 
 
@@ -378,7 +499,9 @@ def _replace_atomically(staging: Path, final: Path) -> None:
     """Move the finished report into place; an earlier report of the period goes only after."""
     final.parent.mkdir(parents=True, exist_ok=True)
     previous = final.with_name(f".{final.name}.previous")
-    if previous.exists():
+    if previous.is_symlink():  # left by a version that swapped a linked report folder
+        previous.unlink()
+    elif previous.exists():
         shutil.rmtree(previous)
     if final.exists():
         final.rename(previous)
@@ -387,6 +510,85 @@ def _replace_atomically(staging: Path, final: Path) -> None:
     staging.rename(final)
     if previous.exists():
         shutil.rmtree(previous)
+
+
+@dataclass(frozen=True)
+class ReportMaking:
+    """What a run records of itself in its report: the month, and what made it."""
+
+    report_month: str  # YYYY-MM
+    made_by: str  # "--edition <file>" or "--month YYYY-MM"
+    commentary_warnings: list[str]
+
+
+def report_folder_name(period: str, edition: str | Path | None, publish: bool) -> str:
+    """A report's folder: the edition file's name (``board-2015-10``) or, for a --month run, the
+    month (``2016-03``); ``-published`` after it for the published edition. Edition files may
+    not be named like a month (:func:`refuse_month_named_edition`), so the two never meet."""
+    base = Path(edition).stem if edition is not None else period
+    return f"{base}{PUBLISHED_SUFFIX}" if publish else base
+
+
+def made_by(period: str, edition: str | Path | None) -> str:
+    """What made a report, as its record keeps it: the same again replaces it. An edition of
+    the repository is named from its root, so that another clone's run of it is the same."""
+    if edition is None:
+        return f"--month {period}"
+    path = Path(edition).resolve()
+    if path.is_relative_to(PROJECT_ROOT):
+        path = path.relative_to(PROJECT_ROOT)
+    return f"--edition {path}"
+
+
+def _read_commentary_first(commentary: str | Path | None, plan: dict[str, dict]) -> list[str]:
+    """Read the edition's commentary before any notebook runs: its warnings (a file saved in
+    Windows-1252); a file that cannot be read is refused now, not after every notebook ran."""
+    if commentary is None:
+        return []
+    try:
+        return commentary_warnings(Path(commentary), list(plan))
+    except CommentaryError as error:
+        raise RefusedError(str(error)) from None
+
+
+def _refuse_unsafe_report_folder(final: Path, inputs: list[Path], making: str) -> None:
+    """Refuse a report folder that is a link, holds or lies in an input, or holds another
+    edition's report (see :func:`helpers.runguard.report_folder_problem`)."""
+    problem = report_folder_problem(final, inputs)
+    if problem:
+        raise RefusedError(problem)
+    if not final.is_dir() or not any(final.iterdir()):
+        return
+    record = read_report_record(final)
+    if record is None:
+        raise RefusedError(
+            f"{final} already holds files but no record ({REPORT_RECORD}) of a report this batch "
+            "made (an earlier version's report, or another folder). A run replaces its report "
+            "folder whole, so this one is left as it is: move or remove it, or choose another "
+            "output folder (--output-dir). Nothing was written."
+        )
+    if record.made_by != making:
+        raise RefusedError(
+            f"{final} holds another report, {record.name} ({record.which.lower()} edition, "
+            f"{record.period_words}, produced {record.produced}), made by "
+            f"{record.made_by or 'a run that did not record it'}. This run ({making}) would "
+            "replace it, so it is refused: give the edition file a name of its own, or choose "
+            "another output folder (--output-dir). Nothing was written."
+        )
+
+
+def _rewrite_reports_index(output: Path) -> None:
+    """Rewrite ``<output>/index.html`` after a good run, one run at a time; the report is
+    written whatever happens to the index, so a failure here is said, not raised."""
+    try:
+        with folder_locked(output):
+            write_reports_index(output)
+    except OSError as error:
+        print(
+            f"The report was written, but the list of reports in {output} ({INDEX}) could not "
+            f"be rewritten: {error.strerror or error}.",
+            file=sys.stderr,
+        )
 
 
 def run_batch(
@@ -405,17 +607,24 @@ def run_batch(
     source: str = "the plan",
     commentary: str | Path | None = None,
     data_format: str = "auto",
+    edition: str | Path | None = None,
 ) -> Path:
-    """Run ``plan`` (notebook -> parameters) and publish ``<output_dir>/<period>``.
+    """Run ``plan`` (notebook -> parameters) and publish ``<output_dir>/<folder>``.
 
-    With ``publish``, every notebook applies disclosure control (``helpers.figures``) and the
-    report goes to ``<output_dir>/<period>-published``, beside the analysts' own edition.
-    A period that ends after the extract's date is refused (:class:`RefusedError`) unless
-    ``partial_month``; ``source`` names where the plan came from in that message. Every run that
-    starts notebooks leaves ``run.log`` in the report (or in ``<period>.failed/``).
+    The folder is the edition file's name (``board-2015-10.yaml`` -> ``board-2015-10``) when
+    ``edition`` names the file the plan came from, else the period (``--month``). With
+    ``publish``, every notebook applies disclosure control (``helpers.figures``) and the report
+    goes to ``<folder>-published``, beside the analysts' own edition. A run replaces only a
+    report made by the same edition (or month): anything else in its folder, and a folder that
+    is a link or holds its input, is refused (:class:`RefusedError`), as is a period that ends
+    after the extract's date unless ``partial_month``; ``source`` names where the plan came
+    from in that message. Every run that starts notebooks leaves ``run.log`` in the report (or
+    in ``<folder>.failed/``), and each good run rewrites ``<output_dir>/index.html``.
     """
+    notes = _read_commentary_first(commentary, plan)
+    making = ReportMaking(period, made_by(period, edition), notes)
+    period = report_folder_name(period, edition, publish)
     if publish:
-        period = f"{period}{PUBLISHED_SUFFIX}"
         _refuse_missing_commentary(commentary, plan)
     data = resolve_data_dir(data_dir).resolve()
     if not data.exists():
@@ -425,6 +634,8 @@ def run_batch(
     final = output / period
     # One run per period and folder: a second is refused (AlreadyRunning) before it writes.
     with RunLock(output, period):
+        inputs = [data, *(Path(p) for p in (commentary, edition) if p is not None)]
+        _refuse_unsafe_report_folder(final, inputs, making.made_by)
         return _run_locked(
             plan,
             period,
@@ -442,12 +653,13 @@ def run_batch(
             source,
             commentary,
             data_format,
+            making,
         )
 
 
 def _run_locked(
     plan: dict[str, dict],
-    period: str,
+    period: str,  # the report's folder: the edition file's name, or the month (-published)
     data: Path,
     output: Path,
     final: Path,
@@ -462,15 +674,19 @@ def _run_locked(
     source: str,
     commentary: str | Path | None,
     data_format: str = "auto",
+    making: ReportMaking | None = None,
 ) -> Path:
+    making = making or ReportMaking(period, made_by(period, None), [])
     started = time.time()
     remove_stale_partials(output, started)  # left by runs that were killed (SIGKILL)
     allow_kernels()
     log = RunLog(
         command=command or f"run_batch() from Python, in: {shlex.join(sys.argv)}",
         title=title or period,
-        period=period,
+        period=making.report_month,
         data=data,
+        made_by=making.made_by,
+        warnings=list(making.commentary_warnings),
     )
     staging = Path(tempfile.mkdtemp(prefix=f".{period}.partial-", dir=output))
     claim_partial(staging)
@@ -546,7 +762,7 @@ def _run_locked(
             )
         facts = EditionFacts(
             title=title or "Early Help performance report",
-            period=period.removesuffix(PUBLISHED_SUFFIX),
+            period=making.report_month,
             produced=log.started,
             data_source=log.data_source,
             code_version=code_version(),
@@ -554,6 +770,7 @@ def _run_locked(
             warnings=log.warnings,
             commentary=Path(commentary) if commentary else None,
             partial_since=taken if log.partial_month else None,
+            made_by=making.made_by,
         )
         try:  # the pages (html/) and the front page, with the edition's header
             write_edition(staging, facts)
@@ -572,6 +789,7 @@ def _run_locked(
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+    _rewrite_reports_index(output)
     _print_summary(final, log.title, outcomes, log.warnings, log.partial_month)
     return final
 
@@ -651,7 +869,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--month", help="report month YYYY-MM: snapshots at its end")
-    which.add_argument("--edition", help="a named edition, e.g. config/editions/2015-10.yaml")
+    which.add_argument("--edition", help="a named edition, e.g. config/editions/board-2015-10.yaml")
     parser.add_argument(
         "-p",
         "--parameter",
@@ -740,6 +958,7 @@ def main(argv: list[str] | None = None) -> int:
             source=source,
             commentary=commentary,
             data_format=args.format,
+            edition=args.edition,
         )
     except (ExtractError, RefusedError, FileNotFoundError, AlreadyRunning) as error:
         # what to fix in the input, or a run of the same report already under way

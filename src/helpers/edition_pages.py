@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
 import nbformat
 import pandas as pd
 
+from helpers.commentary import WITHOUT_COMMENTARY, section_commentary_html
 from helpers.formats import reader_words
 from helpers.outputs import HEADLINES_FILE
+from helpers.provenance import described
 from helpers.rag import rag_colour
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -78,6 +82,9 @@ class EditionFacts:
     commentary: Path | None = None
     #: The day the extract was taken, when the period ends after it (a partial month).
     partial_since: dt.date | None = None
+    #: What made the report (``--edition <file>`` or ``--month YYYY-MM``): a rerun of the same
+    #: replaces it, anything else is refused (see the batch).
+    made_by: str = ""
 
     @property
     def period_words(self) -> str:
@@ -108,13 +115,15 @@ class EditionFacts:
 
     @property
     def source_words(self) -> str:
-        source = self.data_source or {}
-        checksum = source.get("extract_sha256", "")
-        if source.get("synthetic") and source.get("kind") == "annex-a":
-            return f"the synthetic Annex A workbook (invented data), SHA-256 checksum {checksum}"
-        if source.get("synthetic"):
-            return f"the synthetic extract (invented data), SHA-256 checksum {checksum}"
-        return f"extract {source.get('extract', 'not recorded')}, SHA-256 checksum {checksum}"
+        """The data, in words, with its full checksum: for the front page."""
+        checksum = (self.data_source or {}).get("extract_sha256", "not recorded")
+        return f"{described(self.data_source)}, SHA-256 checksum {checksum}"
+
+    @property
+    def source_summary(self) -> str:
+        """The data, in words, with the start of its checksum: for the reports index."""
+        checksum = str((self.data_source or {}).get("extract_sha256", ""))[:12]
+        return f"{described(self.data_source)}, SHA-256 {checksum}" if checksum else described({})
 
 
 def section_name(nb: nbformat.NotebookNode, fallback: str) -> str:
@@ -173,75 +182,21 @@ def leave_out_interactive_maps(nb: nbformat.NotebookNode) -> int:
     return replaced
 
 
-#: The four parts of a section's commentary, in the dashboard's order.
-COMMENTARY_PARTS = (
-    "Statistical commentary",
-    "Operational commentary",
-    "Actions to improve",
-    "Indicator owner",
-)
-#: Sections that carry no commentary: the reconciliation speaks for itself.
-WITHOUT_COMMENTARY = frozenset({"07_reconciliation"})
 #: The first line of the closing "How these figures are made" cell of every notebook.
 HOW_MADE_MARK = "<details>"
 
 
-def commentary_folder(edition_file: str | Path) -> Path:
-    """Where an edition's commentary lives: ``config/editions/2015-10/`` beside its file."""
-    return Path(edition_file).with_suffix("")
-
-
-def read_commentary(folder: Path, notebook: str) -> dict[str, str]:
-    """A section's commentary (``<notebook>.md``): each ``## part`` heading and its text."""
-    path = folder / f"{notebook}.md"
-    if not path.exists():
-        return {}
-    parts: dict[str, list[str]] = {}
-    current = None
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("## "):
-            current = line[3:].strip()
-            parts[current] = []
-        elif current is not None:
-            parts[current].append(line)
-    return {
-        name: "\n".join(lines).strip() for name, lines in parts.items() if "".join(lines).strip()
-    }
-
-
-def missing_commentary(folder: Path, notebooks: list[str]) -> list[str]:
-    """Each part of each section's commentary that is missing: ``section file: part``."""
-    missing = []
-    for notebook in notebooks:
-        if notebook in WITHOUT_COMMENTARY:
-            continue
-        found = read_commentary(folder, notebook)
-        missing += [
-            f"{folder / notebook}.md: {part}" for part in COMMENTARY_PARTS if part not in found
-        ]
-    return missing
-
-
-def commentary_markdown(folder: Path, notebook: str, publish: bool) -> str:
-    """The section's commentary as the page shows it; a visible placeholder for a missing part
-    (analysts' edition only: publishing refuses an edition with one missing)."""
-    found = read_commentary(folder, notebook)
-    blocks = []
-    for part in COMMENTARY_PARTS:
-        if part in found:  # the analyst's Markdown, any markup in it shown as written
-            blocks.append(f"### {part}\n\n{escape(found[part], quote=False)}")
-        elif not publish:
-            blocks.append(
-                f"### {part}\n\n**Commentary to come.** No {part.lower()} has been written "
-                "for this section of the edition yet."
-            )
-    return "## Commentary\n\n" + "\n\n".join(blocks) + "\n"
-
-
 def add_commentary(nb: nbformat.NotebookNode, folder: Path, notebook: str, publish: bool) -> None:
     """Put the section's commentary where the dashboard has it: after the figures, before the
-    closing "How these figures are made"."""
-    cell = nbformat.v4.new_markdown_cell(commentary_markdown(folder, notebook, publish))
+    closing "How these figures are made".
+
+    It goes in as HTML already rendered and made safe (``helpers.commentary``), the output of a
+    cell with no code, so that nbconvert's own Markdown renderer never sees the analyst's text.
+    """
+    html = section_commentary_html(folder, notebook, publish)
+    cell = nbformat.v4.new_code_cell(
+        "", outputs=[nbformat.v4.new_output("display_data", data={"text/html": html})]
+    )
     closing = [
         i
         for i, c in enumerate(nb.cells)
@@ -445,7 +400,143 @@ def write_edition(staging: Path, facts: EditionFacts) -> None:
             ) from error
     try:
         (staging / INDEX).write_text(index_html(facts, sections, staging), encoding="utf-8")
+        write_report_record(staging, facts)
     except Exception as error:
         raise PageError(
             f"the front page could not be made ({type(error).__name__}: {error})"
         ) from error
+
+
+# --------------------------------------------------------------------------- the reports index
+
+#: In each report folder: what the report is and what made it (for the index, and for the next
+#: run into the same folder, which replaces only a report made by the same edition or month).
+REPORT_RECORD = "report.json"
+#: Shown where a report folder holds no record (made before the batch kept one).
+NOT_RECORDED = "not recorded"
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    """One report folder's record, as the reports index lists it."""
+
+    folder: str
+    made_by: str
+    name: str
+    period_words: str
+    data_source: str
+    produced: str  # in words
+    published: bool | None  # None: not recorded
+
+    @property
+    def which(self) -> str:
+        if self.published is None:
+            return NOT_RECORDED
+        return "Published" if self.published else "Analysts'"
+
+
+def write_report_record(report: Path, facts: EditionFacts) -> Path:
+    """Write ``report.json`` into the report folder (before it is swapped into place)."""
+    record = {
+        "made_by": facts.made_by,
+        "name": facts.title,
+        "period": facts.period,
+        "period_words": facts.period_words,
+        "published": facts.publish,
+        "produced": facts.produced.isoformat(timespec="seconds"),
+        "produced_words": facts.produced_words,
+        "data_source": facts.source_summary,
+        "data_sha256": (facts.data_source or {}).get("extract_sha256"),
+        "code_version": facts.code_version,
+    }
+    path = report / REPORT_RECORD
+    path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def read_report_record(report: Path) -> ReportRecord | None:
+    """A report folder's record; None when it has none (or one that cannot be read)."""
+    try:
+        raw = json.loads((report / REPORT_RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(raw, dict):
+        return None
+    return ReportRecord(
+        folder=report.name,
+        made_by=str(raw.get("made_by", "")),
+        name=str(raw.get("name") or report.name),
+        period_words=str(raw.get("period_words") or NOT_RECORDED),
+        data_source=str(raw.get("data_source") or NOT_RECORDED),
+        produced=str(raw.get("produced_words") or NOT_RECORDED),
+        published=raw.get("published") if isinstance(raw.get("published"), bool) else None,
+    )
+
+
+def listed_reports(output: Path) -> list[ReportRecord]:
+    """Every report in ``output``: each folder with a front page, by its record where it has
+    one (a report made before records were kept is listed by its folder's name)."""
+    found = []
+    for folder in sorted(output.iterdir()):
+        hidden_or_failed = folder.name.startswith(".") or folder.name.endswith(".failed")
+        if hidden_or_failed or folder.is_symlink() or not (folder / INDEX).is_file():
+            continue
+        record = read_report_record(folder)
+        found.append(
+            record
+            or ReportRecord(folder.name, "", folder.name, NOT_RECORDED, NOT_RECORDED, "", None)
+        )
+    return sorted(found, key=lambda r: (r.name.casefold(), r.which, r.folder))
+
+
+def reports_index_html(output: Path) -> str:
+    """``<output>/index.html``: every edition in the folder, with its period, data, date and
+    whether it is the published or the analysts' edition."""
+    reports = listed_reports(output)
+    rows = "".join(
+        f'<tr><th scope="row"><a href="{escape(quote(r.folder))}/{INDEX}">{escape(r.name)}</a>'
+        f"</th><td>{escape(r.period_words)}</td><td>{escape(r.data_source)}</td>"
+        f"<td>{escape(r.produced or NOT_RECORDED)}</td><td>{escape(r.which)}</td></tr>\n"
+        for r in reports
+    )
+    listing = (
+        '<table><caption>Reports in this folder</caption>\n<thead><tr><th scope="col">Report'
+        '</th><th scope="col">Period</th><th scope="col">Data source</th><th scope="col">'
+        'Produced</th><th scope="col">Edition</th></tr></thead>\n'
+        f"<tbody>\n{rows}</tbody></table>\n"
+        if reports
+        else "<p>There is no report in this folder yet.</p>\n"
+    )
+    return (
+        f'<!DOCTYPE html>\n<html lang="{LANGUAGE}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
+        "<title>Early Help reports</title>\n"
+        f"<style>{INDEX_CSS}{REPORTS_INDEX_CSS}</style>\n</head>\n<body>\n<main>\n"
+        "<h1>Early Help reports</h1>\n"
+        f"<p>{len(reports):,} report{'' if len(reports) == 1 else 's'}. Each name opens that "
+        "edition's front page. A published "
+        "edition shows any count from 1 to 4, and any figure that would reveal one, as [c]; "
+        "the analysts' edition of the same report is for the council's own use.</p>\n"
+        f"{listing}</main>\n</body>\n</html>\n"
+    )
+
+
+REPORTS_INDEX_CSS = """
+table { width: 100%; }
+th, td { text-align: left; vertical-align: top; }
+td:nth-child(2) { white-space: nowrap; }
+td:nth-child(3) { overflow-wrap: anywhere; }
+"""
+
+
+def write_reports_index(output: Path) -> Path:
+    """Rewrite ``<output>/index.html`` from the reports in the folder (written whole, then
+    moved into place, so a reader never opens half of it)."""
+    target = output / INDEX
+    partial = output / f".{INDEX}.partial-{os.getpid()}"
+    try:
+        partial.write_text(reports_index_html(output), encoding="utf-8")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target

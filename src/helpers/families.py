@@ -14,6 +14,7 @@ import pandas as pd
 
 from helpers import metrics
 from helpers.config import Categories, categories, config_dir, load_yaml
+from helpers.formats import round_half_up
 
 
 @dataclass(frozen=True)
@@ -265,26 +266,34 @@ def attachments(families: pd.DataFrame, when: str | pd.Timestamp) -> pd.DataFram
     return table
 
 
+def families_turned_around(families: int, rate_pct: float) -> int:
+    """How many whole families an assumed payment-by-results rate expects to be turned around:
+    ``families`` x ``rate_pct`` %, rounded half up to a whole family (payment is by family, so
+    688 families at 70% are 482 families, not 481.6)."""
+    return int(round_half_up(families * rate_pct / 100, 0))
+
+
 def pbr_forecast(
     families_2015_16: int | None = None, families_five_years: int | None = None
 ) -> pd.DataFrame:
-    """Payment-by-results income: families x payment per family x assumed success rate."""
+    """Payment-by-results income: the whole families an assumed success rate turns around, times
+    the payment per family, so that every line adds up as printed."""
     prog = programme()
     rows = [
         ("2015/16 target", families_2015_16 or prog.target_families_2015_16),
         ("Five-year programme", families_five_years or prog.families_over_five_years),
     ]
-    rate = prog.assumed_pbr_rate_pct / 100
-    return pd.DataFrame(
-        [
+    forecast = []
+    for scope, families in rows:
+        turned_around = families_turned_around(families, prog.assumed_pbr_rate_pct)
+        forecast.append(
             {
                 "scope": scope,
                 "families": families,
                 "payment_per_family_gbp": prog.payment_per_family_gbp,
                 "assumed_pbr_rate_pct": prog.assumed_pbr_rate_pct,
-                "families_turned_around": round(families * rate),
-                "forecast_income_gbp": round(families * prog.payment_per_family_gbp * rate),
+                "families_turned_around": turned_around,
+                "forecast_income_gbp": turned_around * prog.payment_per_family_gbp,
             }
-            for scope, families in rows
-        ]
-    )
+        )
+    return pd.DataFrame(forecast)

@@ -298,6 +298,46 @@ def _strengthening_families(extract: Extract, cats: Categories, publish: bool) -
         prog.assumed_pbr_rate_pct,
         note="programme setting (config)",
     )
+    yield from _forecast_lines(doc)
+
+
+def _forecast_lines(doc: dict) -> Iterable[_Row]:
+    """Every line of the payment-by-results forecast table beside what the printed figures give.
+
+    The document printed the families (688 for 2015/16, 3,130 over five years), the payment per
+    family and the assumed rate (checked above as settings); each line's families turned around
+    are its families at that rate in whole families, and its income those families times the
+    payment. A line whose parts do not give its total (482 families at £1,800 shown as £866,880,
+    the income of 481.6 families) disagrees.
+    """
+    section = "Strengthening Families phase 2: payment-by-results forecast"
+    printed = {
+        "2015/16 target": doc["target_claimed_by_2016-03-31"],
+        "Five-year programme": doc["families_to_work_with_over_5_years"],
+    }
+    payment, rate = doc["payment_per_family_gbp"], doc["assumed_pbr_rate_pct"]
+    for line in sf.pbr_forecast().itertuples():
+        families = printed[line.scope]
+        whole = sf.families_turned_around(families, rate)
+        exact = families * rate / 100
+        at_rate = number(whole)
+        if exact != whole:  # 688 at 70%: 481.6, so 482 whole families
+            at_rate = f"{exact:,.1f}, so {at_rate} whole families"
+        yield _Row(section, f"{line.scope}: families", families, int(line.families))
+        yield _Row(
+            section,
+            f"{line.scope}: families turned around",
+            whole,
+            int(line.families_turned_around),
+            note=f"not printed: {number(families)} families at the printed {rate:g}% are {at_rate}",
+        )
+        yield _Row(
+            section,
+            f"{line.scope}: forecast income (£)",
+            whole * payment,
+            int(line.forecast_income_gbp),
+            note=f"not printed: {number(whole)} whole families at the printed £{payment:,} each",
+        )
 
 
 def _cff_report(extract: Extract, cats: Categories, publish: bool) -> Iterable[_Row]:

@@ -12,9 +12,11 @@ copy in ``data/processed/`` that is rebuilt whenever it is missing or older than
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,15 +162,15 @@ def fetch_reference(
 def load_imd2015(lad_code: str | None = None, **fetch_options) -> pd.DataFrame:
     """IMD 2015 rank and decile by LSOA (England, or one Local Authority District)."""
     path = fetch_reference(IMD_2015, **fetch_options)
-    parquet = path.with_suffix(".parquet")
-    if parquet.exists() and parquet.stat().st_mtime >= path.stat().st_mtime:
-        imd = pd.read_parquet(parquet)
-    else:
-        imd = pd.read_excel(path, sheet_name=IMD_SHEET).rename(columns=IMD_COLUMNS)
+
+    def read(source: Path) -> pd.DataFrame:
+        imd = pd.read_excel(source, sheet_name=IMD_SHEET).rename(columns=IMD_COLUMNS)
         imd = imd[list(IMD_COLUMNS.values())]
         imd["imd_rank"] = imd["imd_rank"].astype("int64")
         imd["imd_decile"] = imd["imd_decile"].astype("int64")
-        imd.to_parquet(parquet, index=False)
+        return imd
+
+    imd = cached_table(path, IMD_2015.sha256, read)
     if lad_code is not None:
         imd = imd[imd["lad13cd"] == lad_code].reset_index(drop=True)
     return imd
@@ -419,13 +421,58 @@ def _read_rda_table(path: Path) -> pd.DataFrame:
     return table
 
 
-def _cached_parquet(path: Path, read) -> pd.DataFrame:
-    """``read(path)``, kept beside ``path`` as Parquet and reused while it is not older."""
-    parquet = path.with_suffix(".parquet")
-    if parquet.exists() and parquet.stat().st_mtime >= path.stat().st_mtime:
+#: Beside each cached Parquet copy: the checksums of the file it was read from and of itself.
+CACHE_RECORD_SUFFIX = ".sha256.json"
+
+
+def _cache_record(parquet: Path) -> Path:
+    return parquet.with_name(parquet.name + CACHE_RECORD_SUFFIX)
+
+
+def _cache_is_current(parquet: Path, source_sha256: str) -> bool:
+    """Whether ``parquet`` was made from the file of ``source_sha256`` and is as it was made.
+
+    The record beside it says which source it was read from and what its own bytes were: a
+    copy left from another version of the source (stale), edited since (tampered) or damaged
+    (a disk error, an interrupted copy) does not match, and is made again.
+    """
+    try:
+        record = json.loads(_cache_record(parquet).read_text(encoding="utf-8"))
+        return (
+            isinstance(record, dict)
+            and record.get("source_sha256") == source_sha256
+            and record.get("parquet_sha256") == pooch.file_hash(str(parquet), alg="sha256")
+        )
+    except (OSError, ValueError):
+        return False
+
+
+def cached_table(
+    source: Path, source_sha256: str, read: Callable[[Path], pd.DataFrame], geo: bool = False
+) -> pd.DataFrame:
+    """``read(source)``, kept beside ``source`` as (Geo)Parquet and reused while its record
+    shows it was made from this very file (``source_sha256``, the checksum the file was just
+    verified against) and has not changed since; otherwise made again from the source."""
+    parquet = source.with_suffix(".parquet")
+    if _cache_is_current(parquet, source_sha256):
+        if geo:
+            import geopandas as gpd
+
+            return gpd.read_parquet(parquet)
         return pd.read_parquet(parquet)
-    table = read(path)
-    table.to_parquet(parquet, index=False)
+    table = read(source)
+    partial = parquet.with_name(f".{parquet.name}.partial-{os.getpid()}")
+    try:
+        table.to_parquet(partial, **({} if geo else {"index": False}))
+        record = {
+            "source": source.name,
+            "source_sha256": source_sha256,
+            "parquet_sha256": pooch.file_hash(str(partial), alg="sha256"),
+        }
+        os.replace(partial, parquet)
+        _cache_record(parquet).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    finally:
+        partial.unlink(missing_ok=True)
     return table
 
 
@@ -448,7 +495,7 @@ def load_imd(year: int, **fetch_options) -> pd.DataFrame:
             }
         )
 
-    return _cached_parquet(path, read)
+    return cached_table(path, edition.file.sha256, read)
 
 
 def load_lsoa_lookup(**fetch_options) -> pd.DataFrame:
@@ -471,7 +518,7 @@ def load_lsoa_lookup(**fetch_options) -> pd.DataFrame:
             }
         ).astype("string")
 
-    return _cached_parquet(path, read)
+    return cached_table(path, LSOA_LOOKUP.sha256, read)
 
 
 def check_lad_code(lad_code: str, lookup: pd.DataFrame) -> str:
@@ -510,30 +557,29 @@ def _national_lsoa21_boundaries(**fetch_options):
     import geopandas as gpd
 
     path = fetch_reference(LSOA21_BOUNDARIES, **fetch_options)
-    parquet = path.with_suffix(".parquet")
-    if parquet.exists() and parquet.stat().st_mtime >= path.stat().st_mtime:
-        return gpd.read_parquet(parquet)
-    import rdata
-    from shapely.geometry import MultiPolygon, Polygon
 
-    with warnings.catch_warnings():  # rdata names each R class it has no constructor for
-        warnings.simplefilter("ignore")
-        raw = rdata.read_rda(str(path))["boundaries_lsoa21"]
+    def read(source: Path):
+        import rdata
+        from shapely.geometry import MultiPolygon, Polygon
 
-    def shape(polygons: list) -> MultiPolygon:
-        parts = [Polygon(rings[0], [ring for ring in rings[1:]]) for rings in polygons]
-        return MultiPolygon(parts)
+        with warnings.catch_warnings():  # rdata names each R class it has no constructor for
+            warnings.simplefilter("ignore")
+            raw = rdata.read_rda(str(source))["boundaries_lsoa21"]
 
-    national = gpd.GeoDataFrame(
-        {
-            "lsoa11cd": raw["lsoa21_code"].astype("string"),
-            "lsoa11nm": raw["lsoa21_name"].astype("string"),
-        },
-        geometry=[shape(p) for p in raw["geometry"]],
-        crs="EPSG:4326",
-    )
-    national.to_parquet(parquet)
-    return national
+        def shape(polygons: list) -> MultiPolygon:
+            parts = [Polygon(rings[0], [ring for ring in rings[1:]]) for rings in polygons]
+            return MultiPolygon(parts)
+
+        return gpd.GeoDataFrame(
+            {
+                "lsoa11cd": raw["lsoa21_code"].astype("string"),
+                "lsoa11nm": raw["lsoa21_name"].astype("string"),
+            },
+            geometry=[shape(p) for p in raw["geometry"]],
+            crs="EPSG:4326",
+        )
+
+    return cached_table(path, LSOA21_BOUNDARIES.sha256, read, geo=True)
 
 
 def _national_lsoa11_boundaries():

@@ -170,6 +170,65 @@ class RunLock:
         self.release()
 
 
+@contextlib.contextmanager
+def folder_locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` itself while the block runs, waiting for it.
+
+    For what every run into an output folder rewrites (the reports index): runs of different
+    periods hold different :class:`RunLock` s, so they take turns here. The lock is on the
+    folder's own descriptor, so nothing is left in the folder.
+    """
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+# --------------------------------------------------------------------------- the report folder
+
+
+def report_folder_problem(final: Path, inputs: list[Path]) -> str | None:
+    """Why the batch may not write the report folder ``final`` (None: it may).
+
+    A run replaces its report folder whole, and removes its own leftovers beside it
+    (``<name>.failed``, ``.<name>.previous``). So the folder must be a real folder (a symbolic
+    link would be replaced by the report, and the target left to look written), it may not be
+    or hold any of ``inputs`` (the extract, the commentary: they would be deleted with the old
+    report), and it may not lie inside one (the report would be written into the extract).
+    """
+    if final.is_symlink():
+        return (
+            f"{final} is a symbolic link (to {os.readlink(final)}). A run replaces its report "
+            "folder whole, so it writes only to a real folder of its own: remove the link "
+            f"(rm {final}) and run again, or choose another output folder (--output-dir). "
+            "Nothing was written."
+        )
+    if final.exists() and not final.is_dir():
+        return (
+            f"{final} is a file, where this run's report folder would go: move it, or choose "
+            "another output folder (--output-dir). Nothing was written."
+        )
+    leftovers = (f"{final.name}.failed", f".{final.name}.previous")
+    replaced = [final.resolve(), *(final.with_name(name).resolve() for name in leftovers)]
+    for source in (Path(p).resolve() for p in inputs):
+        if any(source.is_relative_to(place) for place in replaced):
+            return (
+                f"The report folder {final} is, or holds, the input {source}: a run replaces "
+                "its report folder whole, which would delete the input. Keep reports apart from "
+                "what they are made from: choose another output folder (--output-dir). "
+                "Nothing was written."
+            )
+        if source.is_dir() and final.resolve().is_relative_to(source):
+            return (
+                f"The report folder {final} would be written inside the input {source}. Keep "
+                "reports apart from what they are made from: choose an output folder outside "
+                "it (--output-dir). Nothing was written."
+            )
+    return None
+
+
 # --------------------------------------------------------------------------- partial folders
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from helpers import __version__
 from helpers.config import PROJECT_ROOT
+from helpers.provenance import described as described_source
 
 LOG_NAME = "run.log"
 DISTRIBUTION = "earlyhelp-reporting"
@@ -83,6 +84,8 @@ class RunLog:
     title: str
     period: str
     data: Path
+    #: What made the report: ``--edition <file>`` or ``--month YYYY-MM`` (see the batch).
+    made_by: str = ""
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())
     data_source: dict | None = None
     partial_month: str = ""
@@ -97,11 +100,12 @@ class RunLog:
             f"# {self.title}: how this report was made",
             f"command: {self.command}",
             f"period: {self.period}",
+            f"made by: {self.made_by or 'not recorded'}",
             f"started: {self.started.isoformat(timespec='seconds')}",
             f"finished: {finished.isoformat(timespec='seconds')}",
             f"result: {self.result}",
             f"data: {self.data}",
-            f"data source: {_described(source)}",
+            f"data source: {described_source(source)}",
             f"data sha256: {source.get('extract_sha256', 'not read')}",
             f"partial month: {self.partial_month or 'no'}",
             f"code version: {code_version()}",
@@ -124,14 +128,6 @@ class RunLog:
         path = folder / LOG_NAME
         path.write_text(self.text(), encoding="utf-8")
         return path
-
-
-def _described(source: dict) -> str:
-    if not source:
-        return "not read (the run stopped before the extract was validated)"
-    if source.get("synthetic"):
-        return "the committed synthetic extract (invented data)"
-    return f"extract {source.get('extract')}"
 
 
 def _parameters(parameters: dict) -> str:

@@ -1,0 +1,70 @@
+"""Which data a report was made from, in the words every record of the run uses.
+
+The batch stamps each executed notebook with :func:`data_source`; the run log, the edition's
+front page and the reports index name that data with :func:`described`. Only the extract (or
+Annex A workbook) committed with the repository is "the committed synthetic extract": another
+extract the project's generator made (scaled for a benchmark, moved to another month or
+authority) is invented too, but calibrated to nothing, and is named as generated.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers import __version__
+from helpers.annex_a import KIND as ANNEX_A_KIND
+from helpers.config import PROJECT_ROOT
+from helpers.extract import SYNTHETIC_DIR, SYNTHETIC_MANIFEST, Extract
+
+#: The manifests of the synthetic inputs committed with the repository, whose checksums they
+#: record: the native extract and the Annex A workbook made from it.
+COMMITTED_MANIFESTS = (
+    SYNTHETIC_DIR / SYNTHETIC_MANIFEST,
+    PROJECT_ROOT / "data" / "raw" / "synthetic_annex_a" / SYNTHETIC_MANIFEST,
+)
+
+
+def committed_checksums() -> set[str]:
+    """The SHA-256 checksums of the committed synthetic inputs, as their manifests record them."""
+    found = set()
+    for manifest in COMMITTED_MANIFESTS:
+        if manifest.is_file():
+            found.add(str(json.loads(manifest.read_text(encoding="utf-8")).get("sha256")))
+    return found
+
+
+def is_committed(extract: Extract) -> bool:
+    """Whether ``extract`` is one of the synthetic inputs committed with the repository."""
+    return extract.is_synthetic and extract.sha256 in committed_checksums()
+
+
+def data_source(extract: Extract) -> dict:
+    """Which data an executed notebook ran on, as stamped in its metadata."""
+    committed = is_committed(extract)
+    return {
+        "synthetic": extract.is_synthetic,
+        "committed": committed,
+        "extract": "synthetic" if committed else Path(extract.source).name,
+        "extract_sha256": extract.sha256,
+        "helpers_version": __version__,
+        "kind": extract.kind,
+        "absent": list(extract.absent),
+        "covers_from": extract.covers_from,
+    }
+
+
+def described(source: dict) -> str:
+    """The data a run read, in words: ``the committed synthetic extract (invented data)``."""
+    if not source:
+        return "not read (the run stopped before the extract was validated)"
+    what = "Annex A workbook" if source.get("kind") == ANNEX_A_KIND else "extract"
+    name = source.get("extract") or "not recorded"
+    if source.get("synthetic") and source.get("committed"):
+        return f"the committed synthetic {what} (invented data)"
+    if source.get("synthetic"):
+        return (
+            f"a synthetic {what} made by the project's generator, {name} (invented data, "
+            "calibrated to no published figure)"
+        )
+    return f"{what} {name}"
