@@ -46,6 +46,7 @@ from helpers.extract_files import (
     matching_sheet,
     missing_sheet_message,
     normalised,
+    overlong_line,
     text_encoding,
 )
 from helpers.extract_problems import (
@@ -278,6 +279,16 @@ def _read_one_csv(
                 f"the file is {kind} with a .csv name, not a CSV file: open it in Excel and "
                 "save it as CSV UTF-8 (comma delimited), or give --data-dir the workbook "
                 "itself, named .xlsx",
+            )
+        )
+        return None
+    if (overlong := overlong_line(csv)) is not None:
+        row, length = overlong
+        problems.append(
+            Problem.of_file(
+                label,
+                f"row {row} is {length:,} bytes long, longer than any record can be: the export "
+                "is broken there (a quotation mark left open?); export the file again",
             )
         )
         return None
@@ -688,12 +699,21 @@ UNSAVED = (
 )
 
 
+#: The most characters an Excel cell holds: a longer field is no value but a broken export (a
+#: quote left open swallows the rest of the file into one cell).
+LONGEST_CELL = 32_767
+TOO_LONG = (
+    f"is longer than any cell holds ({LONGEST_CELL:,} characters in Excel): the export is "
+    "broken here (a quotation mark left open?); export the file again"
+)
+
+
 def refuse_cells_without_value(
     text: pd.Series, label: str, column: str, problems: Problems
 ) -> pd.Series:
     """Cells that hold no value Excel showed: an error (``#N/A``, ``#REF!``, ...), in a
-    workbook or in a CSV saved from one, or a formula never saved. Each is a problem by row
-    (``text``'s index + 2), never a blank; returns which cells they are."""
+    workbook or in a CSV saved from one, or a formula never saved.
+    Each is a problem by row (``text``'s index + 2), never a blank; returns which cells."""
     filled = text.fillna("")
     maybe = filled.str.startswith("#")
     error = pd.Series(False, index=text.index)
@@ -704,6 +724,16 @@ def refuse_cells_without_value(
     formulas = text[unsaved].str.removeprefix(UNSAVED_FORMULA)
     problems.add_rows(label, column, _row_numbers(text.index[unsaved]), formulas, UNSAVED)
     return error | unsaved
+
+
+def refuse_overlong_cells(
+    cells: pd.Series, label: str, column: str, problems: Problems
+) -> pd.Series:
+    """Cells longer than any cell holds, each a problem by row; returns which cells. Checked
+    before a column is copied: a 512 MB field once took gigabytes as each step copied it."""
+    long = cells.str.len().fillna(0).gt(LONGEST_CELL)
+    problems.add_rows(label, column, _row_numbers(cells.index[long]), cells[long], TOO_LONG)
+    return long
 
 
 def _parse_table(
@@ -717,8 +747,10 @@ def _parse_table(
         return None
     typed = pd.DataFrame(index=raw.index)
     for spec in CONTRACT[name]:
-        text = raw.pop(spec.name).astype("string").str.strip()  # pop: free the raw column
-        refused = refuse_cells_without_value(text, label, spec.name, problems)
+        cells = raw.pop(spec.name)  # pop: free the raw column
+        long = refuse_overlong_cells(cells, label, spec.name, problems)
+        text = cells.mask(long, "").astype("string").str.strip()
+        refused = refuse_cells_without_value(text, label, spec.name, problems) | long
         text = text.mask(refused, "")
         empty = text.fillna("").eq("")
         if spec.required:
@@ -940,7 +972,7 @@ def _check_rules(
 # --------------------------------------------------------------------------- entry point
 
 
-def _leave_out_invalid_rows(
+def leave_out_invalid_rows(
     typed: dict[str, pd.DataFrame], labels: dict[str, str], problems: Problems
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop every row with a problem; return the problems and per-file counts that reconcile.
@@ -979,7 +1011,7 @@ def _leave_out_invalid_rows(
     return excluded, pd.DataFrame(counts, columns=COUNT_COLUMNS)
 
 
-def _refuse_too_many_left_out(
+def refuse_too_many_left_out(
     source: str, row_counts: pd.DataFrame, found: Problems, settings: ExtractSettings
 ) -> None:
     """--allow-invalid is for a few bad rows, not a broken export: stop past the set share."""
@@ -1003,6 +1035,18 @@ def _refuse_too_many_left_out(
             )
     if problems:
         raise ExtractError(source, problems)
+
+
+def left_out_warnings(row_counts: pd.DataFrame, problems: Problems) -> list[str]:
+    """What --allow-invalid left out, for the run's warnings (none when nothing was)."""
+    if not problems:
+        return []
+    left_out = int(row_counts["rows_left_out"].sum())
+    return [
+        f"{left_out} invalid row(s) were left out ({problems.total} problem(s)); they are "
+        "listed in tables/data_quality.csv and in each report's data-quality section.",
+        *(f"{line} (in tables/data_quality.csv)." for line in problems.not_listed()),
+    ]
 
 
 def resolve_data_dir(data_dir: str | Path | None) -> Path:
@@ -1065,15 +1109,9 @@ def load_extract(
         if allow_invalid:
             raise ExtractError(str(path), whole_file)
         raise ExtractError(str(path), problems)
-    excluded, row_counts = _leave_out_invalid_rows(typed, labels, problems)
-    _refuse_too_many_left_out(str(path), row_counts, problems, context.settings)
-    if problems:
-        left_out = int(row_counts["rows_left_out"].sum())
-        warnings.append(
-            f"{left_out} invalid row(s) were left out ({problems.total} problem(s)); they are "
-            "listed in tables/data_quality.csv and in each report's data-quality section."
-        )
-        warnings += [f"{line} (in tables/data_quality.csv)." for line in problems.not_listed()]
+    excluded, row_counts = leave_out_invalid_rows(typed, labels, problems)
+    refuse_too_many_left_out(str(path), row_counts, problems, context.settings)
+    warnings += left_out_warnings(row_counts, problems)
     episodes = typed["caf_episodes"]
     episodes["caf_level"] = episodes["caf_level"].astype("int64")
     families = typed["families"]

@@ -74,6 +74,47 @@ def text_encoding(path: Path, label: str | None = None) -> TextEncoding:
     )
 
 
+#: The longest line a CSV record may take, in bytes: a real record is well under a kilobyte, and
+#: every cell at Excel's limit would still fit. A longer line is a broken export (a quotation
+#: mark left open), refused before pandas is asked to parse it (its parser takes several
+#: times a field's size: a 512 MB field took 4.4 GB).
+LONGEST_LINE_BYTES = 1 << 20
+SCAN_CHUNK_BYTES = 1 << 24
+
+
+def overlong_line(path: Path, limit: int = LONGEST_LINE_BYTES) -> tuple[int, int] | None:
+    """(row, length in bytes) of the first line longer than ``limit``, or None (read a chunk
+    at a time)."""
+    import numpy as np
+
+    row, length = 1, 0  # the current line's number, and its length so far
+    with open(path, "rb") as handle:
+        while chunk := handle.read(SCAN_CHUNK_BYTES):
+            ends = np.flatnonzero(np.frombuffer(chunk, dtype=np.uint8) == 10)
+            if not len(ends):
+                length += len(chunk)
+                if length > limit:
+                    return row, _line_length(handle, length)
+                continue
+            lengths = np.diff(ends, prepend=-1) - 1
+            lengths[0] += length
+            if (over := np.flatnonzero(lengths > limit)).size:
+                return row + int(over[0]), int(lengths[over[0]])
+            row += len(ends)
+            length = len(chunk) - int(ends[-1]) - 1
+    return (row, length) if length > limit else None
+
+
+def _line_length(handle, so_far: int) -> int:  # noqa: ANN001 - a binary file
+    """The length of the line being read, from ``so_far``, read on to its end."""
+    while chunk := handle.read(SCAN_CHUNK_BYTES):
+        end = chunk.find(b"\n")
+        if end != -1:
+            return so_far + end
+        so_far += len(chunk)
+    return so_far
+
+
 def bom_encoding(path: Path) -> str:
     """The codec a file's byte-order mark names (``utf-16``, ``utf-8-sig``), else ``utf-8``:
     enough to read its first line before its whole encoding is known."""
