@@ -464,9 +464,10 @@ def read_list_2(path: Path, label: str, problems: Problems, warnings: list[str])
     headers = [str(v).strip() for v in cells.iloc[header_at]]
     body = cells.iloc[header_at + 1 :]
     names = {p: name for p, h in enumerate(headers) if (name := match_column(h))}
-    repeated = duplicate_headers(
-        [headers[p] for p in names], [HEADERS[name] for name in names.values()]
-    )
+    read_as = [
+        HEADERS[names[p]] if p in names else f"unread column {p}" for p in range(len(headers))
+    ]
+    repeated = duplicate_headers(headers, read_as)
     for header, written in repeated.items():
         problems.append(
             Problem.of_file(
@@ -517,16 +518,18 @@ def parse_list_2(
     settings = settings or annex_a_settings()
     headers = {name: raw.attrs.get("headers", {}).get(name, HEADERS[name]) for name in HEADERS}
     raw = raw.copy()
+    refused = pd.DataFrame(False, index=raw.index, columns=raw.columns)
     for name in raw.columns:
-        refused = refuse_cells_without_value(raw[name], label, headers[name], problems)
-        raw[name] = raw[name].mask(refused, "")
+        refused[name] = refuse_cells_without_value(raw[name], label, headers[name], problems)
+        raw[name] = raw[name].mask(refused[name], "")
     typed = pd.DataFrame(index=raw.index)
     day_0 = raw.attrs.get("day_0", EXCEL_DAY_0)
     for name in ("start_date", "end_date", "date_of_birth"):
         typed[name] = _dates(raw, name, headers[name], label, problems, latest, day_0)
     for name in ("child_id", "start_date"):  # the two a count cannot do without
         text = raw[name] if name in raw else pd.Series("", index=raw.index, dtype="string")
-        blank = text.fillna("").eq("")
+        unread = refused.get(name, pd.Series(False, index=raw.index))
+        blank = text.fillna("").eq("") & ~unread
         problems.add_rows(
             label, headers[name], _rows(raw.index[blank]), text[blank], "is required but blank"
         )
