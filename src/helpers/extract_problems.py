@@ -31,7 +31,7 @@ VALUES_COUNTED = 20
 ROWS_NAMED = 5
 #: Summary lines a message shows; the rest are counted.
 LINES_SHOWN = 50
-EXAMPLES_SHOWN = 5
+EXAMPLES_SHOWN = 3
 #: Columns only the map reads: with --allow-invalid a bad value keeps its row everywhere else.
 MAP_ONLY_COLUMNS = frozenset({"lsoa11cd"})
 #: The columns of the full list (and of ``tables/data_quality.csv``).
@@ -310,10 +310,29 @@ def summary_text(problems: Problems | Sequence[Problem], total: int) -> str:
     if rest > 0:
         out.append(f"  ... and {rest:,} more problem(s)")
     if any(line.other_values or len(line.rows) < line.count > 1 for line in shown):
-        kept = problems.kept if isinstance(problems, Problems) else list(problems)
-        examples = sorted(
-            (p for p in kept if p.row is not None), key=lambda p: (p.file, p.row, p.column or "")
-        )
         out.append("  Examples, row by row:")
-        out += [f"    {p}" for p in examples[:EXAMPLES_SHOWN]]
+        out += [f"    {p}" for p in examples(problems, shown)]
     return "\n".join(out)
+
+
+def examples(problems: Problems | Sequence[Problem], lines: list[SummaryLine]) -> list[Problem]:
+    """A few problems as found, one from each summary line first (so that they differ)."""
+    kept = [p for p in problems if p.row is not None]
+    named = {(line.file, line.column, line.message, line.value) for line in lines}
+    chosen = []
+    for line in lines:
+        group = (line.file, line.column, line.message)
+        found = next(
+            (
+                p
+                for p in kept
+                if (p.file, p.column, p.message) == group
+                and ((*group, p.value) not in named if line.other_values else p.value == line.value)
+            ),
+            None,
+        )
+        if found is not None:
+            chosen.append(found)
+        if len(chosen) == EXAMPLES_SHOWN:
+            break
+    return sorted(chosen, key=lambda p: (p.file, p.row, p.column or ""))
