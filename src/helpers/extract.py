@@ -55,7 +55,9 @@ from helpers.extract_problems import (
     Problem,
     Problems,
     Sink,
+    SummaryLine,
     shown_value,
+    summary,
     summary_text,
 )
 from helpers.workbook import (
@@ -139,10 +141,11 @@ FALSE_WORDS = frozenset({"false", "no", "n", "0"})
 
 class ExtractError(SentenceError, ValueError):
     """The extract breaks the contract. ``problems`` lists the problems kept (every problem,
-    unless one file and column had more than :data:`PROBLEMS_KEPT_PER_COLUMN`); ``total``
-    counts them all. The message is a summary: one line per file, column, problem and value,
-    with its rows and the setting to change where that is the fix, then a few examples;
-    ``full_list`` names the CSV of every problem, where one was written."""
+    unless one file and column had more than ``PROBLEMS_KEPT_PER_COLUMN``); ``total`` counts
+    them all; ``lines`` summarises them all, one :class:`SummaryLine` per file, column, problem
+    and value. The message is that summary, with its rows and the setting to change where that
+    is the fix, then a few examples; ``full_list`` names the CSV of every problem, where one
+    was written."""
 
     def __init__(
         self,
@@ -150,29 +153,28 @@ class ExtractError(SentenceError, ValueError):
         problems: Sequence[Problem] | Problems,
         total: int | None = None,
         full_list: str | None = None,
-        body: str | None = None,
+        lines: list[SummaryLine] | None = None,
     ):
         self.source = source
         self.problems = list(problems)
-        self.total = len(self.problems) if total is None else total
-        if isinstance(problems, Problems):
-            self.total = problems.total
+        self.total = problems.total if isinstance(problems, Problems) else total
+        self.total = len(self.problems) if self.total is None else self.total
         self.full_list = full_list
-        self.body = summary_text(problems, self.total) if body is None else body
+        self.lines = summary(problems) if lines is None else lines
         listed = f"\nEvery problem, row by row: {full_list}" if full_list else ""
         super().__init__(
             f"The extract {source} has {self.total:,} problem(s); no report was written.\n"
-            f"{self.body}{listed}"
+            f"{summary_text(self.problems, self.total, self.lines)}{listed}"
         )
 
     def listed_in(self, full_list: str | Path) -> ExtractError:
         """The same refusal, naming where the full list of problems now is."""
-        return ExtractError(self.source, self.problems, self.total, str(full_list), self.body)
+        return ExtractError(self.source, self.problems, self.total, str(full_list), self.lines)
 
     def __reduce__(self):  # so that it crosses from the batch's validating process intact
         return (
             type(self),
-            (self.source, self.problems, self.total, self.full_list, self.body),
+            (self.source, self.problems, self.total, self.full_list, self.lines),
         )
 
 

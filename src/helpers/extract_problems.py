@@ -300,10 +300,13 @@ def summary(problems: Problems | Sequence[Problem]) -> list[SummaryLine]:
     return sorted(lines, key=lambda s: (s.file, s.rows[0] if s.rows else 0, s.column or ""))
 
 
-def summary_text(problems: Problems | Sequence[Problem], total: int) -> str:
+def summary_text(
+    problems: Problems | Sequence[Problem], total: int, lines: list[SummaryLine] | None = None
+) -> str:
     """The body of a refusal: the summary lines (at most :data:`LINES_SHOWN`), the count of the
-    rest, and, when a line stands for more rows than it names, a few examples row by row."""
-    lines = summary(problems)
+    rest, and, when a line stands for more rows than it names, a few examples row by row.
+    ``lines``: the summary, when already made (:func:`summary`)."""
+    lines = summary(problems) if lines is None else lines
     shown = lines[:LINES_SHOWN]
     out = [f"  - {line}" for line in shown]
     rest = total - sum(line.count for line in shown)
