@@ -177,24 +177,35 @@ class Problems:
         shown: pd.Series,
         fix: str | None,
     ) -> None:
+        """Count the values of one add, by value: the first :data:`VALUES_COUNTED` values of a
+        file, column and problem apart, the rest together (vectorised: a column of two million
+        distinct bad values costs a few array passes, not two million dictionary entries)."""
         group = self.groups.setdefault(key, ValueCounts(fix=fix))
         if not len(rows):  # a whole-file problem: one, with no row
             group.by_value.setdefault(None, [0, []])[0] += 1
             return
         codes, uniques = pd.factorize(shown.to_numpy(dtype=object), use_na_sentinel=True)
-        values = [None, *uniques]  # code -1 (blank) first
-        codes = codes + 1
-        counts = np.bincount(codes, minlength=len(values))
-        for code in np.flatnonzero(counts):
-            value = values[code]
-            if value not in group.by_value and len(group.by_value) >= VALUES_COUNTED:
-                continue
+        counts = np.bincount(codes + 1, minlength=len(uniques) + 1)  # [0]: blank (code -1)
+        tracked: dict[int, str | None] = {}  # code -> value, counted apart
+        known = [value for value in group.by_value if value is not None]
+        if known:
+            found = pd.Index(uniques, dtype=object).get_indexer(known)
+            tracked.update({int(c): v for c, v in zip(found, known, strict=True) if c >= 0})
+        if counts[0] and (None in group.by_value or len(group.by_value) < VALUES_COUNTED):
+            tracked[-1] = None
+        room = VALUES_COUNTED - len(set(group.by_value) | set(tracked.values()))
+        code = 0
+        while room > 0 and code < len(uniques):  # new values, in the order they were found
+            if code not in tracked:
+                tracked[code] = uniques[code]
+                room -= 1
+            code += 1
+        for code, value in tracked.items():
             entry = group.by_value.setdefault(value, [0, []])
-            entry[0] += int(counts[code])
+            entry[0] += int(counts[code + 1])
             if len(entry[1]) < ROWS_NAMED:
                 entry[1] += rows[codes == code][: ROWS_NAMED - len(entry[1])].tolist()
-        counted = {values.index(v) for v in group.by_value if v in values}
-        other = ~np.isin(codes, list(counted))
+        other = ~np.isin(codes, list(tracked))
         if other.any():
             group.other[0] += int(other.sum())
             group.other[1] += rows[other][: ROWS_NAMED - len(group.other[1])].tolist()
@@ -238,17 +249,17 @@ class Problems:
 
 
 def _shown(values: Iterable[object], n: int) -> pd.Series:
-    """The first ``n`` values as messages quote them: text cut at 200 characters, None blank."""
+    """The first ``n`` values as messages quote them: text cut at 200 characters, None blank
+    (vectorised: two million bad values are converted in one pass)."""
     if isinstance(values, pd.Series):
         series = values.iloc[:n].reset_index(drop=True)
     else:
         series = pd.Series([v for _, v in zip(range(n), values, strict=False)], dtype=object)
-    text = series.astype(object).where(series.notna(), None)
-    long = text.map(lambda v: v is not None and len(str(v)) > SHOWN_VALUE_CHARS)
-    text = text.map(lambda v: None if v is None else str(v)) if len(text) else text
+    text = series.astype("string")
+    long = text.str.len().fillna(0).gt(SHOWN_VALUE_CHARS)
     if long.any():
         text[long] = text[long].map(shown_value)
-    return text.astype(object)
+    return text.astype(object).where(text.notna(), None)
 
 
 @dataclass(frozen=True)
