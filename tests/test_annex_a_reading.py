@@ -18,18 +18,10 @@ import pytest
 from openpyxl import Workbook
 
 from helpers import annex_a
+from helpers.dev.synthetic_annex_a import LIST_2_HEADERS
 from helpers.extract import ExtractError
 
-HEADERS = [
-    "Child Unique ID",
-    "Gender",
-    "Ethnicity",
-    "Date of Birth",
-    "Age of Child (Years)",
-    "Assessment start date",
-    "Assessment completion date",
-    "Organisation completing assessment",
-]
+HEADERS = list(LIST_2_HEADERS)
 START = dt.datetime(2015, 11, 3)
 
 
