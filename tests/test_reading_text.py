@@ -103,8 +103,8 @@ def test_one_encoding_rule_for_every_text_file(tmp_path):
         found = text_encoding(tmp_path / name)
         assert found.codec == codec, name
         assert (found.warning is None) if warning is None else (warning in found.warning)
-    assert encoding_of(tmp_path / "plain.md") is None  # as before: None for plain UTF-8
-    assert encoding_of(tmp_path / "utf16.md") == "utf-16"
+    # As before, for callers that decode the rest themselves: a UTF-16 mark, or None.
+    assert [encoding_of(tmp_path / name) for name in cases] == [None, None, "utf-16", None]
     (tmp_path / "bad.md").write_bytes(b"line one\nline \x81two\n")
     with pytest.raises(EncodingProblem) as caught:
         text_encoding(tmp_path / "bad.md")

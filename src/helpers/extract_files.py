@@ -126,11 +126,10 @@ def bom_encoding(path: Path) -> str:
 
 
 def encoding_of(path: Path) -> str | None:
-    """The codec ``path`` needs when it is not plain UTF-8 (``utf-16``, ``cp1252`` or
-    ``utf-8-sig``), else None; :class:`EncodingProblem` when it is in none of them. (The codec
-    of :func:`text_encoding`, for callers that need no warning.)"""
-    codec = text_encoding(path).codec
-    return None if codec == "utf-8" else codec
+    """``utf-16`` for a file with a UTF-16 byte-order mark (Excel's "Unicode text"), else None:
+    the first step of :func:`text_encoding`, kept for callers that decode the rest themselves.
+    New callers take :func:`text_encoding`, the whole rule (codec, warning, refusal)."""
+    return "utf-16" if bom_encoding(path) == "utf-16" else None
 
 
 def _first_undecodable(path: Path, codec: str) -> tuple[int, int, int] | None:
