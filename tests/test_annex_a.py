@@ -279,7 +279,9 @@ def list_2(draw) -> pd.DataFrame:
             }
         )
         del i
-    return pd.DataFrame(rows)
+    # A valid list holds each assessment once (the reader refuses one entered twice).
+    key = [LIST_2_HEADERS[0], LIST_2_HEADERS[5], LIST_2_HEADERS[7]]
+    return pd.DataFrame(rows).drop_duplicates(subset=key).reset_index(drop=True)
 
 
 @settings(

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from helpers import extract as extract_module
+from helpers import extract_problems
 from helpers.extract import SYNTHETIC_DIR, ExtractError, Problem, Problems, load_extract
 
 KEPT = 5
@@ -21,7 +22,7 @@ KEPT = 5
 @pytest.fixture
 def many_bad_rows(tmp_path, monkeypatch):
     """40 episodes with a bad lead agency (rows 2-41), 40 with a bad level (rows 22-61)."""
-    monkeypatch.setattr(extract_module, "PROBLEMS_KEPT_PER_COLUMN", KEPT)
+    monkeypatch.setattr(extract_problems, "PROBLEMS_KEPT_PER_COLUMN", KEPT)
     folder = tmp_path / "extract"
     shutil.copytree(SYNTHETIC_DIR, folder)
     path = folder / "caf_episodes.csv"
@@ -40,7 +41,13 @@ def test_the_refusal_counts_every_problem_but_keeps_n_per_column(many_bad_rows):
     assert str(error).splitlines()[0].endswith("has 80 problem(s); no report was written.")
     assert len(error.problems) == 2 * KEPT
     assert sorted(p.row for p in error.problems if p.column == "lead_agency") == [2, 3, 4, 5, 6]
-    assert str(error).splitlines()[-1] == f"  ... and {80 - 2 * KEPT} more problem(s)"
+    # The summary counts every problem, not only those kept: one line per column and value.
+    lines = str(error).splitlines()
+    assert (
+        "  - caf_episodes.csv, column lead_agency: is not one of the allowed values" in (lines[1])
+    )
+    assert "(value 'Nobody'), in 40 rows: 2, 3, 4, 5, 6, ...; if it is right" in lines[1]
+    assert "(value 'x'), in 40 rows: 22, 23, 24, 25, 26, ..." in lines[2]
 
 
 def test_allow_invalid_still_leaves_out_every_bad_row(many_bad_rows, monkeypatch):

@@ -29,7 +29,7 @@ def case_param(case: Path):
     return pytest.param(case, id=case.name, marks=marks)
 
 
-MORE = re.compile(r"^\.\.\. and (\d+) more problem\(s\)$")
+MORE = re.compile(r"^\.\.\. and ([\d,]+) more problem\(s\)$")
 ATTRIBUTE = {
     "caf_episodes": "episodes",
     "caf_refusals": "refusals",
@@ -64,10 +64,21 @@ def shown_lines(error: ExtractError) -> list[str]:
     return [line.strip().removeprefix("- ") for line in str(error).splitlines()[1:]]
 
 
+ROWS = re.compile(r", in ([\d,]+) rows(?: with other values)?: [\d, .]+(;|$)")
+EXAMPLES = "Examples, row by row:"
+
+
 def problem_count(expected: list[str]) -> int:
-    """The problems ``expected`` accounts for: one per line, plus the N of "... and N more"."""
-    more = [int(match.group(1)) for line in expected if (match := MORE.match(line))]
-    return len(expected) - len(more) + sum(more)
+    """The problems ``expected`` accounts for: one per summary line, or the N of its "in N
+    rows", plus the N of "... and N more"; the examples after them repeat some, counted once."""
+    summary = expected[: expected.index(EXAMPLES)] if EXAMPLES in expected else expected
+    count = 0
+    for line in summary:
+        if (match := MORE.match(line)) or (match := ROWS.search(line)):
+            count += int(match.group(1).replace(",", ""))
+        else:
+            count += 1
+    return count
 
 
 def test_the_corpus_has_every_case():
@@ -115,7 +126,7 @@ def test_not_utf8_loads_every_record_with_a_cp1252_warning():
     assert extract.budget["spend"].tolist() == [1000.0, 2500.5]
 
 
-def test_more_than_50_problems_counts_every_broken_record():
+def test_more_than_50_problems_are_summarised_by_column_problem_and_value():
     case = CORPUS / "more_than_50_problems"
     error = load_error(case)
     written = records_written(case, "caf_episodes")  # every episode is broken exactly once
@@ -123,6 +134,13 @@ def test_more_than_50_problems_counts_every_broken_record():
     assert f"has {written} problem(s)" in str(error).splitlines()[0]
     assert sorted(problem.row for problem in error.problems) == list(range(2, written + 2))
     shown = shown_lines(error)
-    assert len(shown) == 51  # 50 problems, then the count of the rest
-    assert shown[-1] == f"... and {written - 50} more problem(s)"
-    assert [line.split(",")[1] for line in shown[:-1]] == [f" row {r}" for r in range(2, 52)]
+    # Five ways of breaking a row, each in every fifth row: five lines, not sixty.
+    summary = shown[: shown.index(EXAMPLES)]
+    assert len(summary) == 5
+    assert [ROWS.search(line).group(1) for line in summary] == ["12"] * 5
+    assert summary[0].endswith(
+        "in 12 rows: 2, 7, 12, 17, 22, ...; if it is right, add it to caf_levels in "
+        "config/categories.yaml"
+    )
+    examples = shown[shown.index(EXAMPLES) + 1 :]
+    assert [line.split(",")[1] for line in examples] == [f" row {r}" for r in range(2, 5)]

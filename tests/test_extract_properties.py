@@ -13,6 +13,7 @@ import contextlib
 import copy
 import csv
 import datetime as dt
+import re
 import tempfile
 from pathlib import Path
 
@@ -235,7 +236,8 @@ BAD_DATES = [
 BAD_BOOLEANS = ["maybe", "2", "t", "f", "ja", "nope", "yes!", "-1", "true/false", "on", "off"]
 BAD_CAF_LEVELS = ["1", "4", "0", "-2", "2.5", "two", "3a", "nan", "23"]
 BAD_PHASES = ["0", "3", "-1", "1.5", "one", "12"]
-BAD_MONEY = ["lots", "12.3.4", "£", "1-2", "n/a", "nan", "£1,2a", "--5", "TBC", "(100)", "-"]
+# "(100)" is a negative amount as ledgers print it (issue 21); "1897332,00" a continental one.
+BAD_MONEY = ["lots", "12.3.4", "£", "1-2", "n/a", "nan", "£1,2a", "--5", "TBC", "1897332,00", "-"]
 BAD_LSOA = ["E0100000", "E010000001", "W01000001", "e01000001", "E01 000001", "E01-00001", "X"]
 UNKNOWN = {
     "lead_agency": ["Police", "school", "Health Visitor", "Schools", "Childrens Centre"],
@@ -348,6 +350,13 @@ def test_one_corrupted_cell_is_always_caught(name, column, data):
     error = caught.value
     where = f"{name}.csv, row {record + 2}, column {column}"
     lines = [line for line in str(error).splitlines() if line.startswith(f"  - {where}:")]
+    # Or a summary line standing for several rows, this one among those it names.
+    lines += [
+        line
+        for line in str(error).splitlines()
+        if line.startswith(f"  - {name}.csv, column {column}:")
+        and re.search(rf" rows: (\d+, )*{record + 2}(, |;|$)", line)
+    ]
     # A date that changes how the whole column reads (04/25/2015 among day-first dates, an ISO
     # date among slashed ones) is a problem of the column, naming the row among its examples.
     whole_column = [

@@ -51,7 +51,12 @@ def test_a_broken_extract_stops_the_batch_with_a_message(case, tmp_path):
     first = (case / "expected.txt").read_text(encoding="utf-8").splitlines()[0]
     file_named = first.split(":")[0].split(",")[0]
     assert_sentence_not_traceback(result, file_named)
-    assert leftovers(out) == []
+    # No report and no partial folder: only the refusal's full list of problems, for the analyst.
+    assert leftovers(out) == ["2015-09.failed"]
+    assert (out / "2015-09.failed" / "refused_rows.csv").is_file()
+    assert f"Every problem, row by row: {out / '2015-09.failed' / 'refused_rows.csv'}" in (
+        result.stderr
+    )
 
 
 @pytest.mark.parametrize(

@@ -216,7 +216,9 @@ def test_a_run_clears_stale_partials_before_validating(tmp_path, capsys):
     status = batch.main(["--month", "2015-09", "--output-dir", str(out), "--data-dir", str(bad)])
     assert status == 2, capsys.readouterr().err
     assert not killed.exists(), "the run left the killed run's partial folder"
-    assert sorted(p.name for p in out.iterdir()) == [], "the refused run left something"
+    # Only the refusal's list of problems, kept for the analyst (no report, no partial folder).
+    assert sorted(p.name for p in out.iterdir()) == ["2015-09.failed"], "the refused run left"
+    assert (out / "2015-09.failed" / "refused_rows.csv").is_file()
 
 
 @pytest.mark.slow  # runs a notebook through Papermill

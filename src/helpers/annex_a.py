@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -31,7 +31,6 @@ from helpers import metrics
 from helpers.config import config_dir, load_yaml
 from helpers.extract import (
     CONTRACT,
-    COUNT_COLUMNS,
     EXCLUDED_COLUMNS,
     SYNTHETIC_MANIFEST,
     TAKEN_INFERRED,
@@ -42,16 +41,34 @@ from helpers.extract import (
     Problem,
     Problems,
     extract_settings,
+    leave_out_invalid_rows,
+    left_out_warnings,
     load_extract,
+    refuse_cells_without_value,
+    refuse_too_many_left_out,
     resolve_data_dir,
+    setting_file,
 )
 from helpers.extract_checks import NOTE_COLUMNS
-from helpers.extract_dates import read_date_column
+from helpers.extract_dates import EXCEL_DAY_0, read_date_column
+from helpers.extract_files import duplicate_headers, matching_sheet
+from helpers.extract_problems import Sink
+from helpers.outputs import formula_safe_table
+from helpers.workbook import WorkbookError, read_sheets, sheet_names
 
 FORMATS = ("auto", "native", "annex-a")
 KIND = "annex-a"
 LIST_2 = "List 2"
 HEADER_SEARCH_ROWS = 15
+#: Names of a List 2 sheet that do not say "List 2" (squeezed, see :func:`squeeze`).
+EARLY_HELP_SHEETS = frozenset({"earlyhelp", "earlyhelpassessments", "earlyhelplist"})
+#: The ages an early help assessment may be about: a child, or a young person up to 25 (with
+#: special educational needs or leaving care). Outside it the age is a typing error.
+AGE_RANGE = (0, 25)
+#: What makes two rows the same assessment entered twice: the same child, starting on the same
+#: day, with the same organisation. (List 2 has no assessment id; two organisations may assess
+#: one child on one day, and one child may be assessed again later.)
+DUPLICATE_KEY = ("child_id", "start_date", "organisation")
 NOT_RECORDED = "Not recorded"
 #: The earliest plausible date of birth (a young adult still known to early help).
 EARLIEST_BIRTH = dt.date(1980, 1, 1)
@@ -284,50 +301,86 @@ def coverage_sentence(extract: Extract) -> str:
 
 
 def workbook_sheets(path: Path) -> list[str]:
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True)
-    try:
-        return list(workbook.sheetnames)
-    finally:
-        workbook.close()
+    """The workbook's sheets (:class:`WorkbookError` when it cannot be read)."""
+    return sheet_names(path)
 
 
 def list_sheet(sheets: Iterable[str], number: int = 2) -> str | None:
-    """The sheet holding List ``number`` (``List 2``, ``list2``, ``List 2 ``), or None."""
-    for sheet in sheets:
-        if squeeze(sheet) == f"list{number}":
-            return sheet
-    return None
+    """The sheet holding List ``number``, named as authorities name it, ignoring case, spaces
+    and punctuation: ``List 2``, ``List2``, ``List 2 - Early Help``, and for List 2 also
+    ``Early Help``. The plainest name wins (``List 2`` over ``List 2 - Early Help``)."""
+    sheets = list(sheets)
+    prefix = f"list{number}"
+    ranked = [(0, sheet) for sheet in sheets if squeeze(sheet) == prefix] + [
+        (1, sheet)
+        for sheet in sheets
+        if squeeze(sheet).startswith(prefix)
+        and not squeeze(sheet)[len(prefix) :][:1].isdigit()
+        and squeeze(sheet) != prefix
+    ]
+    if number == 2:
+        ranked += [(2, sheet) for sheet in sheets if squeeze(sheet) in EARLY_HELP_SHEETS]
+    return min(ranked)[1] if ranked else None
 
 
 def is_annex_a(path: str | Path) -> bool:
-    """Whether ``path`` is an Annex A workbook: an Excel file with a ``List 2`` sheet."""
+    """Whether ``path`` is an Annex A workbook: an Excel file with a List 2 sheet (see
+    :func:`list_sheet`) and no sheet of the native extract's (``caf_episodes``)."""
     path = Path(path)
     if not (path.is_file() and path.suffix.lower() in {".xlsx", ".xlsm"}):
         return False
     try:
-        return list_sheet(workbook_sheets(path)) is not None
-    except Exception:  # noqa: BLE001 - not a workbook openpyxl reads: the native reader says why
+        sheets = workbook_sheets(path)
+    except WorkbookError:  # not a workbook openpyxl reads: the native reader says why
         return False
+    native = any(matching_sheet(name, sheets) for name in ("caf_episodes",))
+    return list_sheet(sheets) is not None and not native
 
 
 def load_any_extract(
-    path: str | Path, allow_invalid: bool = False, data_format: str = "auto"
+    path: str | Path,
+    allow_invalid: bool = False,
+    data_format: str = "auto",
+    refused_rows: str | Path | None = None,
 ) -> Extract:
     """An extract of either kind: the native contract, or an Annex A workbook's List 2.
 
-    ``data_format`` is ``auto`` (an Excel file with a ``List 2`` sheet is Annex A), ``native``
-    or ``annex-a``.
+    ``data_format`` is ``auto`` (an Excel file with a List 2 sheet is Annex A), ``native`` or
+    ``annex-a``. ``refused_rows``: a CSV to write every problem to, row by row, as found (the
+    message of a refusal shows a summary, and names this file).
     """
     path = Path(path)
     if data_format not in FORMATS:
         raise ValueError(f"the format is {data_format!r}; use one of {', '.join(FORMATS)}")
     if (path / VALIDATED_MANIFEST).is_file():
         return load_extract(path)
-    if data_format == "annex-a" or (data_format == "auto" and is_annex_a(path)):
-        return load_annex_a(path, allow_invalid)
-    return load_extract(path, allow_invalid=allow_invalid)
+    sink = RefusedRowsFile(Path(refused_rows)) if refused_rows else None
+    try:
+        if data_format == "annex-a" or (data_format == "auto" and is_annex_a(path)):
+            return load_annex_a(path, allow_invalid, sink)
+        return load_extract(path, allow_invalid=allow_invalid, sink=sink)
+    except ExtractError as error:
+        if sink is None:
+            raise
+        if not sink.written:  # refused before any cell was read (no List 2, a damaged file)
+            sink(pd.DataFrame([astuple(p) for p in error.problems], columns=EXCLUDED_COLUMNS))
+        raise error.listed_in(sink.path) from None
+
+
+class RefusedRowsFile:
+    """Every problem of an extract, row by row, appended to a CSV as found (formula-safe, as
+    every CSV the project writes): the full list behind a refusal's summary."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.written = False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
+
+    def __call__(self, rows: pd.DataFrame) -> None:
+        safe = formula_safe_table(rows.astype({"row": "Int64"}))
+        safe.to_csv(self.path, mode="a", header=not self.written, index=False, lineterminator="\n")
+        self.written = True
 
 
 def load_report_extract(data_dir: str | Path | None) -> Extract:
@@ -363,45 +416,40 @@ def _header_row(sheet: pd.DataFrame) -> int | None:
 
 
 def read_list_2(path: Path, label: str, problems: Problems, warnings: list[str]) -> pd.DataFrame:
-    """List 2's cells under its header, as text, named as the model names them.
+    """List 2's cells under its header, as text (as Excel shows them), named as the model names
+    them.
 
     The index keeps Excel's numbering: index + 2 is the row Excel shows. A missing column is a
-    whole-file problem; the frame then lacks it.
+    whole-file problem; the frame then lacks it. ``attrs``: the headers as written, and the
+    workbook's day 0 for dates typed as serial numbers.
     """
     try:
         sheets = workbook_sheets(path)
-    except Exception as error:  # noqa: BLE001 - any unreadable workbook: say so, no traceback
-        raise ExtractError(
-            str(path),
-            [Problem(path.name, None, None, None, f"the workbook cannot be read ({error})")],
-        ) from None
-    sheet_name = list_sheet(sheets)
-    if sheet_name is None:
-        found = ", ".join(repr(s) for s in sheets) or "none"
-        raise ExtractError(
-            str(path),
-            [
-                Problem(
-                    path.name,
-                    None,
-                    None,
-                    None,
-                    f"the workbook has no sheet named 'List 2' (its sheets: {found}); the early "
-                    "help list of an Annex A workbook is on that sheet",
-                )
-            ],
-        )
-    sheet = pd.read_excel(
-        path, sheet_name=sheet_name, dtype=str, keep_default_na=False, header=None
-    )
-    header_at = _header_row(sheet)
+        sheet_name = list_sheet(sheets)
+        if sheet_name is None:
+            found = ", ".join(repr(s) for s in sheets) or "none"
+            raise ExtractError(
+                str(path),
+                [
+                    Problem.of_file(
+                        path.name,
+                        f"the workbook has no sheet named 'List 2' (its sheets: {found}); the "
+                        "early help list of an Annex A workbook is on that sheet (also read as "
+                        "'List2', 'List 2 - Early Help' or 'Early Help')",
+                    )
+                ],
+            )
+        sheet = read_sheets(path, [sheet_name])[sheet_name]
+    except WorkbookError as error:
+        raise ExtractError(str(path), [Problem.of_file(path.name, str(error))]) from None
+    if sheet_name != LIST_2:
+        warnings.append(f"{path.name}: sheet {sheet_name!r} was read as List 2 (early help).")
+    cells = sheet.cells
+    header_at = _header_row(cells)
     if header_at is None:
         problems.append(
-            Problem(
+            Problem.of_file(
                 label,
-                None,
-                None,
-                None,
                 f"no header row found in the first {HEADER_SEARCH_ROWS} rows (looked for "
                 "'Child Unique ID', 'Assessment start date', 'Assessment completion date' and "
                 "'Organisation completing assessment')",
@@ -413,31 +461,39 @@ def read_list_2(path: Path, label: str, problems: Problems, warnings: list[str])
             f"List 2 of {path.name}: the header is on row {header_at + 1}; the {header_at} "
             "row(s) above it were skipped."
         )
-    headers = [str(v).strip() for v in sheet.iloc[header_at]]
-    body = sheet.iloc[header_at + 1 :].copy()
-    body.index = body.index - 1  # position p is Excel row p + 1, reported as index + 2
-    names: dict[int, str] = {}
-    written: dict[str, str] = {}
-    for position, header in enumerate(headers):
-        name = match_column(header)
-        if name and name not in written:
-            names[position] = name
-            written[name] = header
+    headers = [str(v).strip() for v in cells.iloc[header_at]]
+    body = cells.iloc[header_at + 1 :]
+    names = {p: name for p, h in enumerate(headers) if (name := match_column(h))}
+    read_as = [
+        HEADERS[names[p]] if p in names else f"unread column {p}" for p in range(len(headers))
+    ]
+    repeated = duplicate_headers(headers, read_as)
+    for header, written in repeated.items():
+        problems.append(
+            Problem.of_file(
+                label,
+                f"is written more than once: {' and '.join(written)} are all read as it; keep "
+                "one of them and delete the others",
+                header,
+            )
+        )
     frame = pd.DataFrame(
-        {names[p]: body.iloc[:, p].astype("string").str.strip() for p in names},
+        {name: body.iloc[:, p].astype("string").str.strip() for p, name in names.items()},
         index=body.index,
     )
+    frame.index = frame.index - 1  # position p is Excel row p + 1, reported as index + 2
     frame = frame[~frame.fillna("").eq("").all(axis=1)]  # blank lines between records
     for column in COLUMNS:
-        if column.name in frame:
+        if column.name in frame or repeated:
             continue
         if column.required:
             problems.append(
-                Problem(label, None, HEADERS[column.name], None, "column is missing from List 2")
+                Problem.of_file(label, "column is missing from List 2", HEADERS[column.name])
             )
         else:
             warnings.append(f"List 2 of {path.name} has no column {HEADERS[column.name]!r}.")
-    frame.attrs["headers"] = written
+    frame.attrs["headers"] = {name: headers[p] for p, name in names.items()}
+    frame.attrs["day_0"] = sheet.epoch
     return frame
 
 
@@ -452,73 +508,161 @@ def parse_list_2(
     latest: dt.date,
     settings: AnnexASettings | None = None,
 ) -> pd.DataFrame:
-    """List 2's text cells -> typed columns, each problem by row, column (as written) and value."""
+    """List 2's text cells -> typed columns, each problem by row, column (as written) and value.
+
+    Checked as the native extract is: cells with no value Excel showed (an error, a formula
+    never saved), a blank child or start date, dates that are not dates or out of the window,
+    a completion before the start, a birth after it, an age out of range, coded values not in
+    the settings, and the same assessment entered twice (:data:`DUPLICATE_KEY`).
+    """
     settings = settings or annex_a_settings()
-    headers = raw.attrs.get("headers", {})
+    headers = {name: raw.attrs.get("headers", {}).get(name, HEADERS[name]) for name in HEADERS}
+    raw = raw.copy()
+    refused = pd.DataFrame(False, index=raw.index, columns=raw.columns)
+    for name in raw.columns:
+        refused[name] = refuse_cells_without_value(raw[name], label, headers[name], problems)
+        raw[name] = raw[name].mask(refused[name], "")
     typed = pd.DataFrame(index=raw.index)
-    read = extract_settings()
+    day_0 = raw.attrs.get("day_0", EXCEL_DAY_0)
     for name in ("start_date", "end_date", "date_of_birth"):
-        if name not in raw:
-            typed[name] = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-            continue
-        # A child may be born long before the service's records start: births get their own window.
-        window = replace(read, earliest_date=EARLIEST_BIRTH) if name == "date_of_birth" else read
-        column = read_date_column(raw[name], name == "start_date", window, latest)
-        header = headers.get(name, HEADERS[name])
-        if column.column_problem:
-            problems.append(Problem(label, None, header, None, column.column_problem))
-        for group in column.problem_groups:
-            problems.add_rows(label, header, _rows(group.index), group.values, group.message)
-        typed[name] = column.dates
+        typed[name] = _dates(raw, name, headers[name], label, problems, latest, day_0)
+    for name in ("child_id", "start_date"):  # the two a count cannot do without
+        text = raw[name] if name in raw else pd.Series("", index=raw.index, dtype="string")
+        unread = refused.get(name, pd.Series(False, index=raw.index))
+        blank = text.fillna("").eq("") & ~unread
+        problems.add_rows(
+            label, headers[name], _rows(raw.index[blank]), text[blank], "is required but blank"
+        )
     child = raw["child_id"] if "child_id" in raw else pd.Series("", index=raw.index)
-    blank_child = child.fillna("").eq("")
-    problems.add_rows(
-        label,
-        headers.get("child_id", HEADERS["child_id"]),
-        _rows(raw.index[blank_child]),
-        child[blank_child],
-        "is required but blank",
-    )
-    typed["child_id"] = child.mask(blank_child)
-    ends_early = typed["end_date"] < typed["start_date"]
-    problems.add_rows(
-        label,
-        headers.get("end_date", HEADERS["end_date"]),
-        _rows(raw.index[ends_early.fillna(False)]),
-        typed.loc[ends_early.fillna(False), "end_date"].dt.strftime("%Y-%m-%d"),
-        "is before the assessment start date",
-    )
+    typed["child_id"] = child.mask(child.fillna("").eq(""))
     organisation = raw.get("organisation", pd.Series("", index=raw.index)).fillna("")
     typed["organisation"] = organisation.mask(organisation.eq(""), NOT_RECORDED)
+    _check_dates_in_order(typed, headers, label, problems)
+    _read_coded_columns(raw, typed, headers, label, problems, settings)
+    if "age_years" in raw:
+        typed["age_years"] = _ages(raw["age_years"], headers["age_years"], label, problems)
+    _refuse_assessments_entered_twice(typed, headers, label, problems)
+    return typed
+
+
+def _dates(
+    raw: pd.DataFrame,
+    name: str,
+    header: str,
+    label: str,
+    problems: Problems,
+    latest: dt.date,
+    day_0: dt.date,
+) -> pd.Series:
+    if name not in raw:
+        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    read = extract_settings()
+    # A child may be born long before the service's records start: births get their own window.
+    window = replace(read, earliest_date=EARLIEST_BIRTH) if name == "date_of_birth" else read
+    column = read_date_column(raw[name], name == "start_date", window, latest, day_0)
+    if column.column_problem:
+        problems.append(Problem.of_file(label, column.column_problem, header))
+    for group in column.problem_groups:
+        problems.add_rows(label, header, _rows(group.index), group.values, group.message)
+    return column.dates
+
+
+def _check_dates_in_order(
+    typed: pd.DataFrame, headers: dict[str, str], label: str, problems: Problems
+) -> None:
+    """A completion before the start, or a birth after it, is a typing error in one of them."""
+    for name, broken, message in (
+        (
+            "end_date",
+            typed["end_date"] < typed["start_date"],
+            "is before the assessment start date",
+        ),
+        (
+            "date_of_birth",
+            typed["date_of_birth"] > typed["start_date"],
+            "is after the assessment start date (a child is assessed once born)",
+        ),
+    ):
+        broken = broken.fillna(False).astype(bool)
+        problems.add_rows(
+            label,
+            headers[name],
+            _rows(typed.index[broken]),
+            typed.loc[broken, name].dt.strftime("%Y-%m-%d"),
+            message,
+        )
+
+
+def _read_coded_columns(
+    raw: pd.DataFrame,
+    typed: pd.DataFrame,
+    headers: dict[str, str],
+    label: str,
+    problems: Problems,
+    settings: AnnexASettings,
+) -> None:
+    """Sex and ethnicity, with or without their letter prefix; a value not in the settings is
+    a problem naming the setting to add it to."""
+    settings_file = setting_file("annex_a.yaml")
     coded = (
         (
             "sex",
             sex_label,
             f"is not one of {', '.join(sorted(set(settings.sex.values())))} (with or without "
             "its letter prefix)",
+            f"if it is right, add it to sex in {settings_file}",
         ),
-        ("ethnicity", ethnicity_code, "is not a DfE ethnicity code (WBRI ... OOTH, REFU, NOBT)"),
+        (
+            "ethnicity",
+            ethnicity_code,
+            "is not a DfE ethnicity code (WBRI ... OOTH, REFU, NOBT)",
+            f"if it is right, add it to ethnicity_groups in {settings_file}",
+        ),
     )
-    for column, read, words in coded:
+    for column, read, words, fix in coded:
         if column not in raw:
             continue
         values = raw[column].map(lambda v, read=read: read(v, settings))
         bad = values.isna()
-        problems.add_rows(label, headers[column], _rows(raw.index[bad]), raw[column][bad], words)
-        typed[column] = values
-    if "age_years" in raw:
-        text = raw["age_years"].fillna("")
-        ages = pd.to_numeric(text.mask(text.eq("")), errors="coerce")
-        bad = (ages.isna() & text.ne("")) | (ages < 0) | (ages > 30)
         problems.add_rows(
-            label,
-            headers["age_years"],
-            _rows(raw.index[bad]),
-            text[bad],
-            "is not an age in years (a number from 0 to 30)",
+            label, headers[column], _rows(raw.index[bad]), raw[column][bad], words, fix
         )
-        typed["age_years"] = ages.astype("Float64")
-    return typed
+        typed[column] = values
+
+
+def _ages(text: pd.Series, header: str, label: str, problems: Problems) -> pd.Series:
+    """Ages in years (decimals kept: ``7.5``); one out of :data:`AGE_RANGE` is a problem."""
+    text = text.fillna("")
+    ages = pd.to_numeric(text.mask(text.eq("")), errors="coerce")
+    low, high = AGE_RANGE
+    bad = (ages.isna() & text.ne("")) | (ages < low) | (ages > high)
+    problems.add_rows(
+        label,
+        header,
+        _rows(text.index[bad]),
+        text[bad],
+        f"is not an age in years (a number from {low} to {high})",
+    )
+    return ages.astype("Float64")
+
+
+def _refuse_assessments_entered_twice(
+    typed: pd.DataFrame, headers: dict[str, str], label: str, problems: Problems
+) -> None:
+    """Every copy of an assessment entered twice (:data:`DUPLICATE_KEY`), the first too: which
+    copy is right (their completions may differ) is for the analyst to say."""
+    key = typed[list(DUPLICATE_KEY)]
+    known = key[["child_id", "start_date"]].notna().all(axis=1)
+    repeated = key.duplicated(keep=False) & known
+    # The copies share their child's id: the summary names their rows together, by value.
+    problems.add_rows(
+        label,
+        headers["child_id"],
+        _rows(typed.index[repeated]),
+        typed.loc[repeated, "child_id"],
+        "is the same assessment as another row (same child, assessment start date and "
+        "organisation): it would be counted twice; delete the copy",
+    )
 
 
 def episodes_from_list_2(
@@ -601,9 +745,12 @@ def empty_tables() -> dict[str, pd.DataFrame]:
     }
 
 
-def load_annex_a(path: str | Path, allow_invalid: bool = False) -> Extract:
+def load_annex_a(
+    path: str | Path, allow_invalid: bool = False, sink: Sink | None = None
+) -> Extract:
     """Read, parse and validate an Annex A workbook's List 2; raise :class:`ExtractError`
-    listing every problem (with ``allow_invalid``, leave the rows with one out instead)."""
+    listing every problem (with ``allow_invalid``, leave the rows with one out instead).
+    ``sink`` receives every problem as found."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such Annex A workbook (an .xlsx file)")
@@ -617,54 +764,31 @@ def load_annex_a(path: str | Path, allow_invalid: bool = False) -> Extract:
         taken, how = dt.date.fromtimestamp(path.stat().st_mtime), TAKEN_INFERRED
     settings = extract_settings()
     latest = settings.latest_date or taken
-    problems = Problems()
+    problems = Problems(sink=sink)
     warnings: list[str] = []
     raw = read_list_2(path, label, problems, warnings)
     if problems.whole_file():
         raise ExtractError(str(path), problems.whole_file())
     if raw.empty:
         raise ExtractError(
-            str(path), [Problem(label, None, None, None, "List 2 has a header but no rows")]
+            str(path),
+            [
+                Problem.of_file(
+                    label,
+                    "List 2 has a header but no rows: there is no assessment to report (if "
+                    "there were assessments, check that they are on this sheet, under the header)",
+                )
+            ],
         )
     typed = parse_list_2(raw, label, problems, latest)
     problems.sort()
     if problems and (not allow_invalid or problems.whole_file()):
-        if allow_invalid:
-            raise ExtractError(str(path), problems.whole_file())
-        raise ExtractError(str(path), problems.kept, problems.total)
-    bad = problems.bad_rows(label) - 2
-    left_out = typed.index[typed.index.isin(bad)]
-    row_counts = pd.DataFrame(
-        [[label, len(typed), len(typed) - len(left_out), len(left_out)]], columns=COUNT_COLUMNS
-    )
-    ceiling = settings.allow_invalid_max_left_out_pct
-    if len(typed) and 100 * len(left_out) / len(typed) > ceiling:
-        message, count = problems.commonest(label) or ("unknown", len(left_out))
-        raise ExtractError(
-            str(path),
-            [
-                Problem(
-                    label,
-                    None,
-                    None,
-                    None,
-                    f"{len(left_out):,} of {len(typed):,} rows would be left out, more than the "
-                    f"{ceiling:g}% that leaving out invalid rows allows (set in "
-                    f"config/extract.yaml). The commonest problem, in {count:,} row(s): "
-                    f"{message}. Fix the export.",
-                )
-            ],
-        )
-    typed = typed.drop(index=left_out)
-    excluded = pd.DataFrame(
-        [(p.file, p.row, p.column, p.value, p.message) for p in problems],
-        columns=EXCLUDED_COLUMNS,
-    )
-    if problems:
-        warnings.append(
-            f"{len(left_out)} invalid row(s) were left out ({problems.total} problem(s)); they "
-            "are listed in tables/data_quality.csv and in each report's data-quality section."
-        )
+        raise ExtractError(str(path), problems.whole_file() if allow_invalid else problems)
+    tables = {LIST_2: typed}
+    excluded, row_counts = leave_out_invalid_rows(tables, {LIST_2: label}, problems)
+    refuse_too_many_left_out(str(path), row_counts, problems, settings)
+    typed = tables[LIST_2]
+    warnings += left_out_warnings(row_counts, problems)
     episodes = episodes_from_list_2(typed)
     notes = unmapped_organisations(episodes, label)
     if len(notes):

@@ -383,7 +383,7 @@ def _validate(
     data_format: str = "auto",
 ) -> tuple[dict, list[str], tuple[dt.date, str], dt.date | None]:
     # raises, listing every problem
-    extract = load_any_extract(data, allow_invalid=allow_invalid, data_format=data_format)
+    extract = load_any_extract(data, allow_invalid, data_format, refused_rows=folder / REFUSED_ROWS)
     save_validated(extract, folder)
     if allow_invalid:  # what was left out, and counts that reconcile
         if not publish:  # row by row, with values: for the analyst, never for publication
@@ -695,9 +695,12 @@ def _run_locked(
     outcomes: list[Outcome] = []
     try:
         validated = staging / ".validated-extract"
-        log.data_source, extract_warnings, (taken, how), last_activity = _validate_in_child(
-            data, validated, staging / "tables", allow_invalid, publish, data_format
-        )
+        try:
+            log.data_source, extract_warnings, (taken, how), last_activity = _validate_in_child(
+                data, validated, staging / "tables", allow_invalid, publish, data_format
+            )
+        except ExtractError as error:  # the full list of problems, kept for the analyst
+            raise _keep_refused(error, staging, output / f"{period}.failed", log) from None
         _refuse_period_before_coverage(plan, log.data_source, source)
         # Sections the extract cannot feed (an Annex A list has no budget) get a page saying so.
         for name, reasons in sections_not_shown(plan, log.data_source).items():
@@ -805,6 +808,21 @@ def _refuse_missing_commentary(commentary: str | Path | None, plan: dict[str, di
             "Write each part (a '## ' heading and its text) in:\n"
             + "\n".join(f"  - {item}" for item in missing)
         )
+
+
+#: Every problem of a refused extract, row by row, in ``<period>.failed/``.
+REFUSED_ROWS = "refused_rows.csv"
+
+
+def _keep_refused(error: ExtractError, staging: Path, kept: Path, log: RunLog) -> ExtractError:
+    """A refused extract's full list of problems (the message shows a summary), kept in
+    ``<period>.failed/`` with the run log; the refusal, naming where the list is."""
+    listed = staging / ".validated-extract" / REFUSED_ROWS
+    if listed.is_file():
+        listed.replace(staging / REFUSED_ROWS)
+    shutil.rmtree(staging / ".validated-extract", ignore_errors=True)
+    reason = f"the extract was refused ({error.total:,} problem(s))"
+    return error.listed_in(_keep_failed(staging, kept, log, [], reason=reason) / REFUSED_ROWS)
 
 
 def _keep_failed(

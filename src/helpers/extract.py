@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import filecmp
 import hashlib
 import json
 import mmap
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -32,31 +33,50 @@ from helpers.config import (
     load_yaml,
 )
 from helpers.extract_checks import NOTE_COLUMNS, notes_and_warnings
-from helpers.extract_dates import ExtractSettings, read_date_column, settings_from
+from helpers.extract_dates import EXCEL_DAY_0, ExtractSettings, read_date_column, settings_from
 from helpers.extract_files import (
+    EncodingProblem,
+    bom_encoding,
     delimiter_problem,
-    encoding_of,
+    duplicate_headers,
+    file_copies,
+    files_named,
+    header_cells,
     match_headers,
+    matching_sheet,
     missing_sheet_message,
     normalised,
+    overlong_line,
+    text_encoding,
+)
+from helpers.extract_problems import (
+    LIST_COLUMNS,
+    MAP_ONLY_COLUMNS,
+    Problem,
+    Problems,
+    Sink,
+    SummaryLine,
+    shown_value,
+    summary,
+    summary_text,
+)
+from helpers.workbook import (
+    ERROR_VALUES,
+    UNSAVED_FORMULA,
+    WorkbookError,
+    read_sheets,
+    sheet_names,
+    spreadsheet_kind,
 )
 
 if TYPE_CHECKING:  # pandera is imported where an extract is validated, not by every kernel
     import pandera.pandas as pa
 
 LSOA11CD_PATTERN = r"^E01\d{6}$"
-MAX_PROBLEMS_SHOWN = 50
-#: Problems of one file and column kept whole (row, value, message); the rest are counted, so
-#: that an extract where every row is wrong cannot take the memory (a 200 MB export of wrong
-#: rows made 16 million problems). Row numbers of every problem are kept, compactly, so that
-#: --allow-invalid still leaves out every bad row and the counts still reconcile.
-PROBLEMS_KEPT_PER_COLUMN = 1000
 SYNTHETIC_MANIFEST = "manifest.json"  # written beside the synthetic extract
 #: Files a council may export with a header and no rows: no refusals were recorded, or no
 #: family has been assessed for Strengthening Families. The sections they feed say so.
 MAY_BE_EMPTY = frozenset({"caf_refusals", "families"})
-#: Columns only the map reads: with --allow-invalid a bad value keeps its row everywhere else.
-MAP_ONLY_COLUMNS = frozenset({"lsoa11cd"})
 #: The committed synthetic extract: what a report runs on when no extract is named.
 SYNTHETIC_DIR = PROJECT_ROOT / "data" / "raw" / "synthetic"
 #: Text columns with few distinct values, held as categories.
@@ -119,161 +139,46 @@ TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0"})
 
 
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    row: int | None  # as the analyst sees it in the file (header = row 1); None: whole file
-    column: str | None
-    value: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.column is not None:
-            where += f", column {self.column}"
-        value = "" if self.value is None else f" (value {self.value!r})"
-        return f"{where}: {self.message}{value}"
-
-
 class ExtractError(SentenceError, ValueError):
     """The extract breaks the contract. ``problems`` lists the problems kept (every problem,
-    unless one file and column had more than :data:`PROBLEMS_KEPT_PER_COLUMN`); ``total``
-    counts them all."""
+    unless one file and column had more than ``PROBLEMS_KEPT_PER_COLUMN``); ``total`` counts
+    them all; ``lines`` summarises them all, one :class:`SummaryLine` per file, column, problem
+    and value. The message is that summary, with its rows and the setting to change where that
+    is the fix, then a few examples; ``full_list`` names the CSV of every problem, where one
+    was written."""
 
-    def __init__(self, source: str, problems: Sequence[Problem], total: int | None = None):
+    def __init__(
+        self,
+        source: str,
+        problems: Sequence[Problem] | Problems,
+        total: int | None = None,
+        full_list: str | None = None,
+        lines: list[SummaryLine] | None = None,
+    ):
         self.source = source
         self.problems = list(problems)
-        self.total = len(self.problems) if total is None else total
-        shown = "\n".join(f"  - {problem}" for problem in self.problems[:MAX_PROBLEMS_SHOWN])
-        rest = self.total - min(len(self.problems), MAX_PROBLEMS_SHOWN)
-        more = f"\n  ... and {rest} more problem(s)" if rest > 0 else ""
+        self.total = problems.total if isinstance(problems, Problems) else total
+        self.total = len(self.problems) if self.total is None else self.total
+        self.full_list = full_list
+        self.lines = summary(problems) if lines is None else lines
+        listed = f"\nEvery problem, row by row: {full_list}" if full_list else ""
         super().__init__(
-            f"The extract {source} has {self.total} problem(s); no report was written.\n"
-            f"{shown}{more}"
+            f"The extract {source} has {self.total:,} problem(s); no report was written.\n"
+            f"{summary_text(self.problems, self.total, self.lines)}{listed}"
         )
+
+    def listed_in(self, full_list: str | Path) -> ExtractError:
+        """The same refusal, naming where the full list of problems now is."""
+        return ExtractError(self.source, self.problems, self.total, str(full_list), self.lines)
 
     def __reduce__(self):  # so that it crosses from the batch's validating process intact
-        return (type(self), (self.source, self.problems, self.total))
-
-
-class Problems:
-    """The problems found in an extract, in bounded memory.
-
-    The first :data:`PROBLEMS_KEPT_PER_COLUMN` problems of each file and column are kept whole;
-    the rest are counted (by file, column and message). The row numbers of every row with a
-    problem are kept as arrays, since ``--allow-invalid`` leaves out each such row.
-    """
-
-    def __init__(self, kept_per_column: int | None = None) -> None:
-        self.kept: list[Problem] = []
-        self.total = 0
-        self.kept_per_column = (
-            PROBLEMS_KEPT_PER_COLUMN if kept_per_column is None else kept_per_column
+        return (
+            type(self),
+            (self.source, self.problems, self.total, self.full_list, self.lines),
         )
-        #: (file, column) -> problems found, kept or not.
-        self.per_column: Counter[tuple[str, str | None]] = Counter()
-        #: (file, message) -> problems found: the commonest problem of a file.
-        self.per_message: Counter[tuple[str, str]] = Counter()
-        self._rows: dict[str, list[np.ndarray]] = {}  # file -> rows with a problem
-
-    def append(self, problem: Problem) -> None:
-        rows = np.array([] if problem.row is None else [problem.row], dtype="int64")
-        self._add(problem.file, problem.column, problem.message, rows, [problem])
-
-    def add_rows(
-        self,
-        file: str,
-        column: str | None,
-        rows: Sequence[int] | np.ndarray,
-        values: Iterable[object],
-        message: str,
-    ) -> None:
-        """One problem per row: ``rows`` as the analyst numbers them, ``values`` as written.
-
-        Only the problems that will be kept are made: a million bad rows cost a million
-        integers, not a million objects.
-        """
-        rows = np.asarray(rows, dtype="int64")
-        if not len(rows):
-            return
-        room = max(0, self.kept_per_column - self.per_column[(file, column)])
-        kept = [
-            Problem(file, int(row), column, None if _missing(value) else str(value), message)
-            for row, value in zip(rows[:room], _first(values, room), strict=False)
-        ]
-        self._add(file, column, message, rows, kept, count=len(rows))
-
-    def _add(
-        self,
-        file: str,
-        column: str | None,
-        message: str,
-        rows: np.ndarray,
-        problems: list[Problem],
-        count: int | None = None,
-    ) -> None:
-        count = len(problems) if count is None else count
-        room = max(0, self.kept_per_column - self.per_column[(file, column)])
-        self.kept += problems[:room]
-        self.total += count
-        self.per_column[(file, column)] += count
-        self.per_message[(file, message)] += count
-        if len(rows) and column not in MAP_ONLY_COLUMNS:
-            self._rows.setdefault(file, []).append(rows)
-
-    def __len__(self) -> int:
-        return self.total
-
-    def __bool__(self) -> bool:
-        return self.total > 0
-
-    def __iter__(self) -> Iterator[Problem]:
-        return iter(self.kept)
-
-    def whole_file(self, file: str | None = None) -> list[Problem]:
-        """Problems with a whole file or column (no row), of ``file`` or of any file."""
-        return [p for p in self.kept if p.row is None and (file is None or p.file == file)]
-
-    def bad_rows(self, file: str) -> np.ndarray:
-        """Every row of ``file`` with a problem outside the map-only columns, once each."""
-        found = self._rows.get(file)
-        return np.unique(np.concatenate(found)) if found else np.array([], dtype="int64")
-
-    def commonest(self, file: str) -> tuple[str, int] | None:
-        found = [(count, message) for (f, message), count in self.per_message.items() if f == file]
-        if not found:
-            return None
-        count, message = max(found)
-        return message, count
-
-    def not_listed(self) -> list[str]:
-        """Sentences for the columns whose problems were counted but not all listed."""
-        return [
-            f"{file}, column {column}: {count:,} problems; the first {self.kept_per_column:,} "
-            "are listed, the rest only counted"
-            for (file, column), count in sorted(self.per_column.items(), key=str)
-            if count > self.kept_per_column
-        ]
-
-    def sort(self) -> None:
-        self.kept.sort(key=lambda p: (p.file, p.row or 0, p.column or ""))
 
 
-def _missing(value: object) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
-
-
-def _first(values: Iterable[object], n: int) -> Iterable[object]:
-    if isinstance(values, pd.Series):
-        return values.iloc[:n].tolist()
-    if isinstance(values, (list, tuple, np.ndarray)):
-        return values[:n]
-    return (value for _, value in zip(range(n), values, strict=False))
-
-
-EXCLUDED_COLUMNS = ["file", "row", "column", "value", "problem"]
+EXCLUDED_COLUMNS = LIST_COLUMNS
 COUNT_COLUMNS = ["file", "rows_read", "rows_used", "rows_left_out"]
 
 
@@ -319,43 +224,35 @@ def _has_blank_lines(path: Path) -> bool:
         return m.find(b"\n\n") != -1 or m.find(b"\n\r\n") != -1
 
 
-def _read_csv(path: Path, warnings: list[str]) -> pd.DataFrame:
+def _read_csv(path: Path, label: str, warnings: list[str]) -> pd.DataFrame:
+    """A CSV file's cells as text (raises :class:`EncodingProblem`)."""
     # pyarrow's reader is fast and lean, but it skips empty lines, which would shift the row
     # numbers in messages; files with empty lines, or that it cannot read (not UTF-8, ragged
     # rows), go to pandas' own parser, which keeps them and says what is wrong.
-    if path.stat().st_size > 0 and not _has_blank_lines(path):
+    if bom_encoding(path) != "utf-16" and not _has_blank_lines(path):
         try:
             frame = pd.read_csv(
                 path, engine="pyarrow", dtype=str, keep_default_na=False, encoding="utf-8"
             )
-            return _drop_blank_rows(frame)
+            return _as_written(frame, path, "utf-8")
         except Exception:  # noqa: BLE001 - the parser below reports the problem properly
             pass
+    encoding = text_encoding(path, label)  # the one rule for every text file
+    if encoding.warning:
+        warnings.append(encoding.warning)
     # Blank lines are read (and dropped below) so that the index still counts file lines.
     options = {"dtype": str, "keep_default_na": False, "skip_blank_lines": False}
-    try:
-        frame = pd.read_csv(path, encoding="utf-8", **options)
-    except UnicodeDecodeError:
-        warnings.append(
-            f"{path.name} is not UTF-8 ({_first_bad_utf8(path)}); it was read as Windows-1252 "
-            "(cp1252). Save it as CSV UTF-8 to silence this warning."
-        )
-        frame = pd.read_csv(path, encoding="cp1252", **options)
+    frame = pd.read_csv(path, encoding=encoding.codec, **options)
+    return _as_written(frame, path, encoding.codec)
+
+
+def _as_written(frame: pd.DataFrame, path: Path, encoding: str) -> pd.DataFrame:
+    """The frame under its header as written (pandas renames a repeated ``x`` to ``x.1``,
+    which would hide the repeat), without blank lines."""
+    written = header_cells(path, encoding)
+    if len(written) == len(frame.columns) and len(set(frame.columns)) == len(written):
+        frame.columns = written
     return _drop_blank_rows(frame)
-
-
-def _first_bad_utf8(path: Path) -> str:
-    """Where the first byte that is not UTF-8 is, as an analyst looks for it: row and offset.
-
-    (pandas' own error counts from the start of a cell, not of the file.)
-    """
-    data = path.read_bytes()
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        row = data.count(b"\n", 0, error.start) + 1
-        return f"row {row}, byte {error.start}"
-    return "position unknown"
 
 
 def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -375,62 +272,160 @@ def _read_one_csv(
     """A CSV file's cells, or None with the reason in ``problems`` (a whole-file problem)."""
     label = f"{name}.csv"
     if csv.stat().st_size == 0:
+        problems.append(Problem.of_file(label, "the file is empty (0 bytes): export it again"))
+        return None
+    if (kind := spreadsheet_kind(csv)) is not None:
         problems.append(
-            Problem(label, None, None, None, "the file is empty (0 bytes): export it again")
+            Problem.of_file(
+                label,
+                f"the file is {kind} with a .csv name, not a CSV file: open it in Excel and "
+                "save it as CSV UTF-8 (comma delimited), or give --data-dir the workbook "
+                "itself, named .xlsx",
+            )
+        )
+        return None
+    if (overlong := overlong_line(csv)) is not None:
+        row, length = overlong
+        problems.append(
+            Problem.of_file(
+                label,
+                f"row {row} is {length:,} bytes long, longer than any record can be: the export "
+                "is broken there (a quotation mark left open?); export the file again",
+            )
         )
         return None
     expected = [spec.name for spec in CONTRACT[name]]
-    encoding = encoding_of(csv)
-    if (problem := delimiter_problem(csv, expected, encoding or "utf-8")) is not None:
-        problems.append(Problem(label, None, None, None, problem))
+    if (problem := delimiter_problem(csv, expected, bom_encoding(csv))) is not None:
+        problems.append(Problem.of_file(label, problem))
         return None
-    if encoding:  # Excel's "Unicode text": readable, but say how to avoid it
-        warnings.append(
-            f"{label} is saved as UTF-16; it was read as such. Save it as CSV UTF-8 to silence "
-            "this warning."
+    try:
+        return _read_csv(csv, label, warnings)
+    except EncodingProblem as error:
+        problems.append(Problem.of_file(label, f"the file {error.reason}"))
+        return None
+
+
+def contract_files(folder: Path) -> dict[str, Path]:
+    """Each file of the extract in ``folder``: ``name.csv``, or the one file so named in
+    another case (``CAF_EPISODES.CSV``, as Windows would open it)."""
+    found = {}
+    for name in CONTRACT:
+        exact = folder / f"{name}.csv"
+        alike = files_named(folder, name)
+        if exact.is_file():
+            found[name] = exact
+        elif len(alike) == 1:
+            found[name] = alike[0]
+    return found
+
+
+def _find_csv(folder: Path, name: str, warnings: list[str], problems: Problems) -> Path | None:
+    """The file of ``name`` in ``folder``, or None with why (missing, or which of several)."""
+    label = f"{name}.csv"
+    path = contract_files(folder).get(name)
+    alike = [p for p in files_named(folder, name) if path is None or not p.samefile(path)]
+    if alike and path is not None or len(alike) > 1:
+        names = ", ".join(repr(p.name) for p in [*([path] if path else []), *alike])
+        problems.append(
+            Problem.of_file(
+                label,
+                f"the folder holds more than one file of this name, in different cases ({names}): "
+                f"keep the one to read, named {label}",
+            )
         )
-        options = {"dtype": str, "keep_default_na": False, "skip_blank_lines": False}
-        return _drop_blank_rows(pd.read_csv(csv, encoding=encoding, **options))
-    return _read_csv(csv, warnings)
+        return None
+    copies = file_copies(folder, name)
+    if path is None:
+        others = sorted(p.name for p in folder.iterdir() if normalised(p.stem) == name)
+        beside = [*(p.name for p in copies), *others]
+        hint = (
+            f"; the folder holds {', '.join(repr(n) for n in beside)}: if that is this file, save "
+            f"or rename it as {label}"
+            if beside
+            else ""
+        )
+        problems.append(Problem.of_file(label, f"file is missing from the extract{hint}"))
+        return None
+    if path.name != label:
+        warnings.append(f"{path.name} was read as {label} (file names are matched ignoring case).")
+    for copy in copies:
+        problem = _copy_problem(path, copy, warnings)
+        if problem:
+            problems.append(Problem.of_file(label, problem))
+            return None
+    return path
 
 
-def _read_sources(path: Path, warnings: list[str], problems: Problems) -> dict[str, pd.DataFrame]:
+def _copy_problem(path: Path, copy: Path, warnings: list[str]) -> str | None:
+    """A copy of a file beside it (``caf_episodes (1).csv``, a second download): a newer copy
+    that differs refuses the file, since the older one would be read without anyone knowing
+    which export the figures came from; an older or identical copy is named in a warning."""
+    if filecmp.cmp(path, copy, shallow=False):
+        warnings.append(f"{copy.name} is a copy of {path.name}, byte for byte; it was not read.")
+        return None
+    written, copied = path.stat().st_mtime, copy.stat().st_mtime
+    if copied > written:
+        return (
+            f"a newer file, {copy.name!r} (written {_when(copied)}), is beside it (written "
+            f"{_when(written)}) and differs from it: which export is meant? Keep only the one "
+            f"to read, named {path.name}, and move the other out of the folder"
+        )
+    warnings.append(
+        f"{copy.name}, an older file beside {path.name} (written {_when(copied)}, against "
+        f"{_when(written)}), was not read; move it out of the folder to silence this warning."
+    )
+    return None
+
+
+def _when(stamp: float) -> str:
+    return dt.datetime.fromtimestamp(stamp).strftime("%d %B %Y %H:%M")
+
+
+@dataclass(frozen=True)
+class _Sources:
+    tables: dict[str, pd.DataFrame]  # file -> its cells as text, under the header as written
+    day_0: dt.date = EXCEL_DAY_0  # of a workbook's serial-number dates
+
+
+def _read_sources(path: Path, warnings: list[str], problems: Problems) -> _Sources:
     if path.is_dir():
         tables = {}
         for name in CONTRACT:
-            csv = path / f"{name}.csv"
-            if csv.exists():
-                frame = _read_one_csv(csv, name, warnings, problems)
-                if frame is not None:
-                    tables[name] = frame
-            else:
-                problems.append(
-                    Problem(f"{name}.csv", None, None, None, "file is missing from the extract")
-                )
-        return tables
+            csv = _find_csv(path, name, warnings, problems)
+            frame = _read_one_csv(csv, name, warnings, problems) if csv else None
+            if frame is not None:
+                tables[name] = frame
+        return _Sources(tables)
     if path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
-        try:
-            sheets = pd.read_excel(
-                path, sheet_name=None, dtype=str, keep_default_na=False, header=None
-            )
-        except Exception as error:  # noqa: BLE001 - any unreadable workbook: say so, no traceback
-            raise ExtractError(
-                str(path),
-                [Problem(path.name, None, None, None, f"the workbook cannot be read ({error})")],
-            ) from None
-        tables = {}
-        for name in CONTRACT:
-            if name in sheets:
-                label = f"{path.name}[{name}]"
-                tables[name] = _sheet_with_header(sheets[name], name, label, warnings)
-            else:
-                message = missing_sheet_message(name, list(sheets))
-                problems.append(Problem(f"{path.name}[{name}]", None, None, None, message))
-        return tables
+        return _read_workbook(path, warnings, problems)
     raise FileNotFoundError(
         f"{path}: an extract is a folder of CSV files or an Excel workbook (.xlsx); "
         "this is neither."
     )
+
+
+def _read_workbook(path: Path, warnings: list[str], problems: Problems) -> _Sources:
+    """A native workbook's sheets, one per file of the contract, read as Excel shows them."""
+    try:
+        sheets = sheet_names(path)
+        found = {name: matching_sheet(name, sheets) for name in CONTRACT}
+        read = read_sheets(path, sorted({s for s in found.values() if s}))
+    except WorkbookError as error:
+        raise ExtractError(str(path), [Problem.of_file(path.name, str(error))]) from None
+    tables = {}
+    for name, sheet in found.items():
+        label = f"{path.name}[{name}]"
+        if sheet is None:
+            message = missing_sheet_message(name, sheets, list(CONTRACT))
+            problems.append(Problem.of_file(label, message))
+            continue
+        if sheet != name:
+            warnings.append(
+                f"{path.name}: sheet {sheet!r} was read as {name} (case and spacing ignored)."
+            )
+        tables[name] = _sheet_with_header(read[sheet].cells, name, label, warnings)
+    epochs = {sheet.epoch for sheet in read.values()}
+    return _Sources(tables, epochs.pop() if epochs else EXCEL_DAY_0)
 
 
 def _manifest_says_synthetic(path: Path, digest: str) -> bool:
@@ -517,7 +512,7 @@ def recorded_extract_date(path: Path, digest: str) -> dt.date | None:
 
 def files_written_date(path: Path) -> dt.date:
     """The day the extract's files were last written: its date, where it records none."""
-    files = [path / f"{name}.csv" for name in CONTRACT] if path.is_dir() else [path]
+    files = list(contract_files(path).values()) if path.is_dir() else [path]
     stamps = [file.stat().st_mtime for file in files if file.exists()]
     return dt.date.fromtimestamp(max(stamps)) if stamps else dt.date.today()
 
@@ -543,10 +538,13 @@ def extract_taken_on(path: Path, digest: str) -> tuple[dt.date, str]:
 def extract_sha256(path: Path) -> str:
     """A hash of the extract's contract files, to record which data a report came from."""
     digest = hashlib.sha256()
-    files = [path / f"{name}.csv" for name in CONTRACT] if path.is_dir() else [path]
-    for file in files:
+    if path.is_dir():  # as named by the contract, whatever the case on disk
+        files = [(f"{name}.csv", file) for name, file in contract_files(path).items()]
+    else:
+        files = [(path.name, path)]
+    for name, file in files:
         if file.exists():
-            digest.update(file.name.encode())
+            digest.update(name.encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()
 
@@ -578,16 +576,60 @@ def parse_numbers(values: pd.Series, integer: bool) -> pd.Series:
     return numbers.astype("Float64")
 
 
+#: An amount as UK exports write it: digits with or without commas between thousands, a
+#: decimal point; a minus sign before or after the pound sign, or brackets for a negative
+#: (``-£1,234.50``, ``£-1,234.50``, ``(548,142)``, ``£1,897,332``, ``1234.50``).
+UK_AMOUNT = re.compile(
+    r"^(?P<open>\()?\s*(?P<sign1>[-\u2212])?\s*£?\s*(?P<sign2>[-\u2212])?\s*"
+    r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*(?P<close>\))?$"
+)
+#: Forms a continental export writes, which a UK reading would rescale: a decimal comma
+#: (``1897332,00``), dots between thousands (``1.897.332,00``), or one dot before exactly three
+#: digits (``1.234``: a thousand or one pound?).
+CONTINENTAL_AMOUNT = re.compile(
+    r"^[-\u2212(]?\s*£?\s*[-\u2212]?\s*(\d+,\d{1,2}|\d{1,3}(\.\d{3})+(,\d+)?|\d+(\.\d{3})+,\d+)\)?$"
+)
+MONEY_WORDS = "not an amount of money (write it as 1234.50, 1,234.50, -£1,234.50 or (1,234.50))"
+CONTINENTAL_WORDS = (
+    "is written the continental way (a decimal comma, or dots between thousands), so it would "
+    "be read as another amount: export amounts as a UK export writes them (1897332.00 or "
+    "1,897,332.00)"
+)
+
+
+def parse_money(values: pd.Series) -> tuple[pd.Series, list[tuple[pd.Series, str]]]:
+    """Amounts in pounds as UK exports write them (:data:`UK_AMOUNT`), as floats; blank -> NA.
+
+    Returns the amounts and the refusals, (which cells, message): continental forms are refused
+    with their own sentence rather than read at another scale (``1897332,00`` is not
+    £189,733,200), anything else as not an amount.
+    """
+    text = values.astype("string").fillna("").str.strip()
+    parts = text.str.extract(UK_AMOUNT)
+    read = parts["number"].notna() & (parts["open"].notna() == parts["close"].notna())
+    read &= ~(parts["open"].notna() & (parts["sign1"].notna() | parts["sign2"].notna()))
+    read &= ~(parts["sign1"].notna() & parts["sign2"].notna())
+    continental = ~read & text.str.match(CONTINENTAL_AMOUNT)
+    ambiguous = read & parts["number"].str.fullmatch(r"\d{1,3}\.\d{3}").fillna(False)
+    read &= ~ambiguous
+    amounts = pd.to_numeric(parts["number"].where(read).str.replace(",", ""), errors="coerce")
+    negative = parts["open"].notna() | parts["sign1"].notna() | parts["sign2"].notna()
+    amounts = amounts.where(~negative, -amounts).astype("Float64")
+    unread = ~read & text.ne("")
+    return amounts, [
+        (unread & (continental | ambiguous), CONTINENTAL_WORDS),
+        (unread & ~(continental | ambiguous), MONEY_WORDS),
+    ]
+
+
 _PARSERS: dict[str, Callable[[pd.Series], pd.Series]] = {
     "bool": parse_booleans,
     "int": lambda values: parse_numbers(values, integer=True),
-    "money": lambda values: parse_numbers(values, integer=False),
 }
 _KIND_WORDS = {
     "date": "not a date (use YYYY-MM-DD or DD/MM/YYYY)",
     "bool": "not a yes/no value (use true/false, yes/no, y/n or 1/0)",
     "int": "not a whole number",
-    "money": "not an amount of money",
 }
 
 
@@ -595,47 +637,126 @@ _KIND_WORDS = {
 class _ReadContext:
     settings: ExtractSettings
     latest: dt.date  # the last plausible date
+    day_0: dt.date = EXCEL_DAY_0  # of serial-number dates (a workbook's date system)
     placeholders: dict[str, int] = field(default_factory=dict)  # "file, column" -> read as blank
     warnings: list[str] = field(default_factory=list)
 
 
-def _home_lsoa_under_2021_name(raw: pd.DataFrame, name: str) -> pd.DataFrame:
-    """The home LSOA exported as ``lsoa21cd`` (2021 codes) is read as the home LSOA column;
-    the map converts its codes to the LSOAs it draws (:class:`helpers.geo.VintageConversion`)."""
-    if name != "caf_episodes" or "lsoa11cd" in raw.columns:
-        return raw
-    alias = [column for column in raw.columns if normalised(column) == "lsoa21cd"]
-    return raw.rename(columns={alias[0]: "lsoa11cd"}) if alias else raw
+def _read_as(columns: list[object], name: str) -> list[str]:
+    """The contract's name each header is read as (the rest stripped, as written): case and
+    spacing ignored, and the home LSOA exported as ``lsoa21cd`` (2021 codes) read as the home
+    LSOA column, which the map converts (:class:`helpers.geo.VintageConversion`)."""
+    expected = [spec.name for spec in CONTRACT[name]]
+    renames, _ = match_headers(columns, expected)
+    read_as = [renames.get(column, str(column).strip()) for column in columns]
+    if name == "caf_episodes" and "lsoa11cd" not in read_as:
+        alias = [i for i, column in enumerate(read_as) if normalised(column) == "lsoa21cd"]
+        if alias:
+            read_as[alias[0]] = "lsoa11cd"
+    return read_as
+
+
+def _under_contract_names(
+    raw: pd.DataFrame, name: str, label: str, problems: Problems, context: _ReadContext
+) -> pd.DataFrame | None:
+    """``raw`` with its columns named as the contract names them, or None with the reason in
+    ``problems`` (a column missing, or written twice)."""
+    expected = [spec.name for spec in CONTRACT[name]]
+    written = list(raw.columns)
+    _, changed = match_headers(written, expected)
+    if changed:
+        context.warnings.append(
+            f"{label}: column names read ignoring case and spacing ({', '.join(changed)})."
+        )
+    read_as = _read_as(written, name)
+    repeated = {n: h for n, h in duplicate_headers(written, read_as).items() if n in expected}
+    for column, headers in repeated.items():
+        problems.append(
+            Problem(
+                label,
+                None,
+                column,
+                None,
+                f"is written more than once: {' and '.join(headers)} are all read as {column}; "
+                "keep one of them and delete the others",
+            )
+        )
+    raw.columns = read_as
+    missing = [column for column in expected if column not in read_as]
+    for column in missing:
+        unexpected = [str(c) for c in read_as if c not in expected]
+        near = difflib.get_close_matches(column, unexpected, n=1)
+        hint = f"; did you mean {shown_value(near[0])!r}?" if near else ""
+        problems.append(Problem.of_file(label, f"column is missing{hint}", column))
+    return None if missing or repeated else raw
+
+
+EXCEL_ERROR = (
+    "is an Excel error, not a value: correct the cell (or the formula behind it) in the "
+    "workbook, then export again"
+)
+UNSAVED = (
+    "is a formula whose value was never saved (the workbook was written by a program, not "
+    "saved in Excel): open the workbook in Excel and save it, so that the value is stored"
+)
+
+
+#: The most characters an Excel cell holds: a longer field is no value but a broken export (a
+#: quote left open swallows the rest of the file into one cell).
+LONGEST_CELL = 32_767
+TOO_LONG = (
+    f"is longer than any cell holds ({LONGEST_CELL:,} characters in Excel): the export is "
+    "broken here (a quotation mark left open?); export the file again"
+)
+
+
+def refuse_cells_without_value(
+    text: pd.Series, label: str, column: str, problems: Problems
+) -> pd.Series:
+    """Cells that hold no value Excel showed: an error (``#N/A``, ``#REF!``, ...), in a
+    workbook or in a CSV saved from one, or a formula never saved.
+    Each is a problem by row (``text``'s index + 2), never a blank; returns which cells."""
+    filled = text.fillna("")
+    maybe = filled.str.startswith("#")
+    error = pd.Series(False, index=text.index)
+    if maybe.any():
+        error[maybe] = filled[maybe].str.upper().isin(ERROR_VALUES)
+    unsaved = filled.str.startswith(UNSAVED_FORMULA)
+    problems.add_rows(label, column, _row_numbers(text.index[error]), text[error], EXCEL_ERROR)
+    formulas = text[unsaved].str.removeprefix(UNSAVED_FORMULA)
+    problems.add_rows(label, column, _row_numbers(text.index[unsaved]), formulas, UNSAVED)
+    return error | unsaved
+
+
+def refuse_overlong_cells(
+    cells: pd.Series, label: str, column: str, problems: Problems
+) -> pd.Series:
+    """Cells longer than any cell holds, each a problem by row; returns which cells. Checked
+    before a column is copied: a 512 MB field once took gigabytes as each step copied it."""
+    long = cells.str.len().fillna(0).gt(LONGEST_CELL)
+    problems.add_rows(label, column, _row_numbers(cells.index[long]), cells[long], TOO_LONG)
+    return long
 
 
 def _parse_table(
     raw: pd.DataFrame, name: str, label: str, problems: Problems, context: _ReadContext
 ) -> pd.DataFrame | None:
-    specs = CONTRACT[name]
-    expected = [spec.name for spec in specs]
-    renames, changed = match_headers(list(raw.columns), expected)
-    if changed:
-        context.warnings.append(
-            f"{label}: column names read ignoring case and spacing ({', '.join(changed)})."
-        )
-    raw = raw.rename(columns=lambda column: renames.get(column, str(column).strip()))
-    raw = _home_lsoa_under_2021_name(raw, name)
-    missing = [column for column in expected if column not in raw.columns]
-    for column in missing:
-        unexpected = [str(c) for c in raw.columns if c not in expected]
-        near = difflib.get_close_matches(column, unexpected, n=1)
-        hint = f"; did you mean {near[0]!r}?" if near else ""
-        problems.append(Problem(label, None, column, None, f"column is missing{hint}"))
-    if missing:
+    raw = _under_contract_names(raw, name, label, problems, context)
+    if raw is None:
         return None
     if raw.empty and name not in MAY_BE_EMPTY:
-        problems.append(Problem(label, None, None, None, "the file has a header but no rows"))
+        problems.append(Problem.of_file(label, "the file has a header but no rows"))
         return None
     typed = pd.DataFrame(index=raw.index)
-    for spec in specs:
-        text = raw.pop(spec.name).astype("string").str.strip()  # pop: free the raw column
-        blank = text.fillna("").eq("")
+    for spec in CONTRACT[name]:
+        cells = raw.pop(spec.name)  # pop: free the raw column
+        long = refuse_overlong_cells(cells, label, spec.name, problems)
+        text = cells.mask(long, "").astype("string").str.strip()
+        refused = refuse_cells_without_value(text, label, spec.name, problems) | long
+        text = text.mask(refused, "")
+        empty = text.fillna("").eq("")
         if spec.required:
+            blank = empty & ~refused
             problems.add_rows(
                 label,
                 spec.name,
@@ -643,39 +764,56 @@ def _parse_table(
                 text[blank],
                 "is required but blank",
             )
-        if spec.kind == "text":
-            # A totals line under the records ("Total", "Grand total") is not a record.
-            total = text.str.lower().isin(context.settings.total_row_labels).fillna(False)
-            problems.add_rows(
-                label,
-                spec.name,
-                _row_numbers(raw.index[total]),
-                text[total],
-                "reads as a totals row, not a record: leave totals out of the export",
-            )
-            value = text.mask(blank)
-            # Few distinct values in many rows: categories take a fraction of the memory.
-            typed[spec.name] = value.astype("category") if spec.name in CATEGORICAL else value
-            continue
-        if spec.kind == "date":
-            column = read_date_column(text, spec.required, context.settings, context.latest)
-            if column.column_problem:
-                problems.append(Problem(label, None, spec.name, None, column.column_problem))
-            for group in column.problem_groups:
-                problems.add_rows(
-                    label, spec.name, _row_numbers(group.index), group.values, group.message
-                )
-            if column.placeholders:
-                context.placeholders[f"{label}, column {spec.name}"] = column.placeholders
-            typed[spec.name] = column.dates
-            continue
-        parsed = _PARSERS[spec.kind](text)
-        bad = parsed.isna() & ~blank
-        problems.add_rows(
-            label, spec.name, _row_numbers(raw.index[bad]), text[bad], _KIND_WORDS[spec.kind]
-        )
-        typed[spec.name] = parsed
+        typed[spec.name] = _typed_column(spec, text, empty, label, problems, context)
     return typed
+
+
+def _typed_column(
+    spec: ColumnSpec,
+    text: pd.Series,
+    empty: pd.Series,
+    label: str,
+    problems: Problems,
+    context: _ReadContext,
+) -> pd.Series:
+    """One column's cells (text, stripped; ``empty``: blank or refused already) as its type."""
+    if spec.kind == "text":
+        # A totals line under the records ("Total", "Grand total") is not a record.
+        total = text.str.lower().isin(context.settings.total_row_labels).fillna(False)
+        problems.add_rows(
+            label,
+            spec.name,
+            _row_numbers(text.index[total]),
+            text[total],
+            "reads as a totals row, not a record: leave totals out of the export",
+        )
+        value = text.mask(empty)
+        # Few distinct values in many rows: categories take a fraction of the memory.
+        return value.astype("category") if spec.name in CATEGORICAL else value
+    if spec.kind == "date":
+        column = read_date_column(
+            text, spec.required, context.settings, context.latest, context.day_0
+        )
+        if column.column_problem:
+            problems.append(Problem.of_file(label, column.column_problem, spec.name))
+        for group in column.problem_groups:
+            problems.add_rows(
+                label, spec.name, _row_numbers(group.index), group.values, group.message
+            )
+        if column.placeholders:
+            context.placeholders[f"{label}, column {spec.name}"] = column.placeholders
+        return column.dates
+    if spec.kind == "money":
+        amounts, refusals = parse_money(text)
+        for rows, message in refusals:
+            problems.add_rows(label, spec.name, _row_numbers(text.index[rows]), text[rows], message)
+        return amounts
+    parsed = _PARSERS[spec.kind](text)
+    bad = parsed.isna() & ~empty
+    problems.add_rows(
+        label, spec.name, _row_numbers(text.index[bad]), text[bad], _KIND_WORDS[spec.kind]
+    )
+    return parsed
 
 
 # --------------------------------------------------------------------------- rules
@@ -695,6 +833,32 @@ UNIQUE_COLUMNS = {
 RULE_CHUNK_ROWS = 100_000
 
 
+ALLOWED = "is not one of the allowed values"
+#: The list in ``categories.yaml`` that each category column's values must be in.
+CATEGORY_LISTS = {
+    "lead_agency": "lead_agencies",
+    "closure_reason": "closure_reasons",
+    "refused_by": "refused_by",
+    "caf_level": "caf_levels",
+}
+
+
+def setting_file(name: str) -> str:
+    """A settings file as the analyst finds it: ``config/x.yaml``, or its path in another
+    council's folder (``EARLYHELP_CONFIG_DIR``)."""
+    path = config_dir() / name
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def category_fix(column: str) -> str | None:
+    """The change to the settings that lets a category value in, for a refusal's summary."""
+    key = CATEGORY_LISTS.get(column)
+    return f"if it is right, add it to {key} in {setting_file('categories.yaml')}" if key else None
+
+
 def _schemas(cats: Categories) -> dict[str, pa.DataFrameSchema]:
     """The contract's rules as pandera schemas, over the typed frames."""
     import pandera.pandas as pa
@@ -703,7 +867,7 @@ def _schemas(cats: Categories) -> dict[str, pa.DataFrameSchema]:
     reasons = list(cats.closure_reasons)
 
     def allowed(values: list) -> pa.Check:
-        return pa.Check.isin(values, error=f"is not one of the allowed values {values}")
+        return pa.Check.isin(values, error=f"{ALLOWED} {values}")
 
     return {
         "caf_episodes": pa.DataFrameSchema(
@@ -787,7 +951,8 @@ def _check_rules(
             checks = cases["check"].astype(str)
             for (column, check), group in cases.groupby([cases["column"], checks], sort=False):
                 rows = _row_numbers(group["index"].astype("int64"))
-                problems.add_rows(label, str(column), rows, group["failure_case"], check)
+                fix = category_fix(str(column)) if check.startswith(ALLOWED) else None
+                problems.add_rows(label, str(column), rows, group["failure_case"], check, fix)
     if (key := UNIQUE_COLUMNS.get(name)) in frame:
         values = frame[key]
         repeated = values.duplicated(keep=False) & values.notna()  # every copy, the first too
@@ -809,7 +974,7 @@ def _check_rules(
 # --------------------------------------------------------------------------- entry point
 
 
-def _leave_out_invalid_rows(
+def leave_out_invalid_rows(
     typed: dict[str, pd.DataFrame], labels: dict[str, str], problems: Problems
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop every row with a problem; return the problems and per-file counts that reconcile.
@@ -848,7 +1013,7 @@ def _leave_out_invalid_rows(
     return excluded, pd.DataFrame(counts, columns=COUNT_COLUMNS)
 
 
-def _refuse_too_many_left_out(
+def refuse_too_many_left_out(
     source: str, row_counts: pd.DataFrame, found: Problems, settings: ExtractSettings
 ) -> None:
     """--allow-invalid is for a few bad rows, not a broken export: stop past the set share."""
@@ -874,6 +1039,18 @@ def _refuse_too_many_left_out(
         raise ExtractError(source, problems)
 
 
+def left_out_warnings(row_counts: pd.DataFrame, problems: Problems) -> list[str]:
+    """What --allow-invalid left out, for the run's warnings (none when nothing was)."""
+    if not problems:
+        return []
+    left_out = int(row_counts["rows_left_out"].sum())
+    return [
+        f"{left_out} invalid row(s) were left out ({problems.total} problem(s)); they are "
+        "listed in tables/data_quality.csv and in each report's data-quality section.",
+        *(f"{line} (in tables/data_quality.csv)." for line in problems.not_listed()),
+    ]
+
+
 def resolve_data_dir(data_dir: str | Path | None) -> Path:
     """The extract to use: the given path, or the committed synthetic extract when blank."""
     return Path(data_dir) if data_dir else SYNTHETIC_DIR
@@ -885,12 +1062,16 @@ def load_report_extract(data_dir: str | Path | None) -> Extract:
 
 
 def load_extract(
-    path: str | Path, cats: Categories | None = None, allow_invalid: bool = False
+    path: str | Path,
+    cats: Categories | None = None,
+    allow_invalid: bool = False,
+    sink: Sink | None = None,
 ) -> Extract:
     """Read, parse and validate an extract; raise :class:`ExtractError` listing every problem.
 
     With ``allow_invalid``, rows with a problem are left out instead (and listed in
     ``Extract.excluded``); problems with a whole file (a missing column or file) still raise.
+    ``sink`` receives every problem as found (for the full list a refusal writes).
     """
     path = Path(path)
     cats = cats or categories()
@@ -902,17 +1083,17 @@ def load_extract(
     settings = extract_settings()
     taken, taken_how = extract_taken_on(path, digest)
     latest = settings.latest_date or taken
-    context = _ReadContext(settings, latest)
     warnings: list[str] = []
-    problems = Problems()
+    problems = Problems(sink=sink)
     sources = _read_sources(path, warnings, problems)
+    context = _ReadContext(settings, latest, sources.day_0)
     typed: dict[str, pd.DataFrame] = {}
     labels = {name: file_label(path, name) for name in CONTRACT}
     for name in CONTRACT:
         label = labels[name]
-        if name not in sources:  # missing or unreadable: already a problem
+        if name not in sources.tables:  # missing or unreadable: already a problem
             continue
-        frame = _parse_table(sources.pop(name), name, label, problems, context)
+        frame = _parse_table(sources.tables.pop(name), name, label, problems, context)
         if frame is not None:
             # Rules across columns read a column that could not be read: they would only mislead.
             unreadable = bool(problems.whole_file(label))
@@ -929,16 +1110,10 @@ def load_extract(
     if problems and (not allow_invalid or whole_file):
         if allow_invalid:
             raise ExtractError(str(path), whole_file)
-        raise ExtractError(str(path), problems.kept, problems.total)
-    excluded, row_counts = _leave_out_invalid_rows(typed, labels, problems)
-    _refuse_too_many_left_out(str(path), row_counts, problems, context.settings)
-    if problems:
-        left_out = int(row_counts["rows_left_out"].sum())
-        warnings.append(
-            f"{left_out} invalid row(s) were left out ({problems.total} problem(s)); they are "
-            "listed in tables/data_quality.csv and in each report's data-quality section."
-        )
-        warnings += [f"{line} (in tables/data_quality.csv)." for line in problems.not_listed()]
+        raise ExtractError(str(path), problems)
+    excluded, row_counts = leave_out_invalid_rows(typed, labels, problems)
+    refuse_too_many_left_out(str(path), row_counts, problems, context.settings)
+    warnings += left_out_warnings(row_counts, problems)
     episodes = typed["caf_episodes"]
     episodes["caf_level"] = episodes["caf_level"].astype("int64")
     families = typed["families"]

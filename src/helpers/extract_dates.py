@@ -23,6 +23,12 @@ DATE_ORDERS = ("auto", "day-first", "month-first")
 ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 EXCEL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T]\d{2}:\d{2}:\d{2}(\.\d+)?$")  # a real Excel date
 SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+#: An Excel serial number: days since the workbook's day 0 (42248 is 1 September 2015), as a
+#: date cell formatted as a number shows it, or as a CSV saved from one writes it. Five digits
+#: are the years 1927-2173; a fraction is the time of day, which is dropped like any time.
+SERIAL = re.compile(r"^(\d{5})(\.\d+)?$")
+#: Day 0 of Excel's 1900 date system (the one Excel for Windows writes).
+EXCEL_DAY_0 = dt.date(1899, 12, 30)
 
 
 @dataclass(frozen=True)
@@ -103,10 +109,12 @@ def read_date_column(
     required: bool,
     settings: ExtractSettings,
     latest: dt.date,
+    day_0: dt.date = EXCEL_DAY_0,
 ) -> DateColumn:
     """Read a column of date cells (strings, stripped; blank = ``""`` or NA).
 
-    ``latest`` is the last plausible date (the extract's date unless the settings name one).
+    ``latest`` is the last plausible date (the extract's date unless the settings name one);
+    ``day_0`` the date Excel serial numbers count from (a workbook's date system).
     """
     text = text.astype("string").fillna("").str.strip()
     placeholder = text.isin(settings.open_end_dates) & text.ne("")
@@ -125,6 +133,7 @@ def read_date_column(
     iso = text.str.match(ISO) & _real_dates(text, ISO, ((0, 1, 2),))
     excel = text.str.match(EXCEL)
     slashed = text.str.match(SLASHED) & _real_dates(text, SLASHED, ((2, 1, 0), (2, 0, 1)))
+    serial = text.str.match(SERIAL)
     empty = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
 
     if iso.any() and slashed.any():
@@ -186,6 +195,9 @@ def read_date_column(
     if parsed is not None:
         # Out of pandas' range (a year 3015) is coerced to NaT too; it is refused below.
         dates.loc[known] = parsed.astype("datetime64[ns]")
+    if serial.any():  # unambiguous whatever the column's other format: read alongside it
+        days = _extract(text[serial], SERIAL)[0].astype("int64")
+        dates.loc[serial] = pd.Timestamp(day_0) + pd.to_timedelta(days, unit="D")
     earliest = pd.Timestamp(settings.earliest_date)
     last = pd.Timestamp(latest)
     unread = text[text.ne("") & dates.isna()]

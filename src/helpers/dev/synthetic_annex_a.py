@@ -110,6 +110,10 @@ def list_2_rows(
     age = ages.reindex(child).to_numpy()
     reference = pd.Timestamp(INSPECTION_DATE)
     birth = reference - pd.to_timedelta(np.round(age * 365.25), unit="D")
+    # A child is born by the day its first assessment starts (the reader refuses a birth after
+    # the start): the youngest are born that day at the latest.
+    first_start = chosen.groupby(child.to_numpy())["start_date"].transform("min").to_numpy()
+    birth = pd.DatetimeIndex(np.minimum(birth.to_numpy(), first_start))
     if as_recorded:
         organisation = chosen["lead_agency"].astype(str).to_numpy()
     else:
