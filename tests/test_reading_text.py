@@ -22,7 +22,7 @@ from test_extract import HEADERS, VALID, write_csv, write_extract
 
 from helpers.annex_a import load_any_extract
 from helpers.extract import ExtractError, load_extract, parse_money
-from helpers.extract_files import EncodingProblem, encoding_of, text_encoding
+from helpers.extract_files import EncodingProblem, text_encoding
 from helpers.extract_problems import SHOWN_VALUE_CHARS
 
 
@@ -103,8 +103,6 @@ def test_one_encoding_rule_for_every_text_file(tmp_path):
         found = text_encoding(tmp_path / name)
         assert found.codec == codec, name
         assert (found.warning is None) if warning is None else (warning in found.warning)
-    # As before, for callers that decode the rest themselves: a UTF-16 mark, or None.
-    assert [encoding_of(tmp_path / name) for name in cases] == [None, None, "utf-16", None]
     (tmp_path / "bad.md").write_bytes(b"line one\nline \x81two\n")
     with pytest.raises(EncodingProblem) as caught:
         text_encoding(tmp_path / "bad.md")

@@ -1,10 +1,9 @@
 """An edition's commentary: the analyst's Markdown beside the edition file, read and made safe.
 
 Each section's commentary is a Markdown file (``config/editions/board-2015-10/01_....md``) whose
-``## `` headings are its parts. It is read as UTF-8, or (with a warning) in the encoding
-``helpers.extract_files.encoding_of`` names or as Windows-1252, the one rule every text input
-follows; a file that is neither, or a path that is a folder, is a :class:`CommentaryError`
-naming it.
+``## `` headings are its parts. It is read by the one rule every text input follows
+(``helpers.extract_files.text_encoding``: UTF-8, or with a warning UTF-16 or Windows-1252); a
+file in no such encoding, or a path that is a folder, is a :class:`CommentaryError` naming it.
 
 The page shows the Markdown rendered by markdown-it-py with every door to another host or to a
 script closed: markup written in it shows as written (no raw HTML), only ``http``, ``https``
@@ -16,7 +15,6 @@ report loads nothing from another host, and a picture belongs in a figure, not i
 
 from __future__ import annotations
 
-import codecs
 from functools import cache
 from pathlib import Path
 
@@ -24,7 +22,10 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 
 from helpers.config import SentenceError
-from helpers.extract_files import encoding_of
+from helpers.extract_files import EncodingProblem, text_encoding
+
+#: How to save commentary so that every character shows as written.
+SAVE_AS_UTF8 = "Save it as UTF-8 (in Notepad: Save as, Encoding UTF-8)"
 
 #: The four parts of a section's commentary, in the dashboard's order.
 COMMENTARY_PARTS = (
@@ -37,10 +38,6 @@ COMMENTARY_PARTS = (
 WITHOUT_COMMENTARY = frozenset({"07_reconciliation"})
 #: The addresses a link in commentary may go to: web pages and e-mail.
 LIVE_SCHEMES = ("http", "https", "mailto")
-#: Read after UTF-8 fails, as Excel and Notepad on Windows save "ANSI" text.
-FALLBACK_ENCODING = "cp1252"
-#: Encodings as the people who save the files know them.
-ENCODING_NAMES = {"cp1252": "Windows-1252", "utf-16": "UTF-16"}
 
 
 class CommentaryError(SentenceError, ValueError):
@@ -64,29 +61,15 @@ def read_text(path: Path) -> tuple[str, str | None]:
             "Markdown file of that name. Move the folder away and write the file."
         )
     try:
-        raw = path.read_bytes()
-        named = encoding_of(path)
+        encoding = text_encoding(path, f"{path}: the commentary", "UTF-8", SAVE_AS_UTF8)
+        text = path.read_text(encoding=encoding.codec)
+    except EncodingProblem as problem:
+        raise CommentaryError(str(problem)) from None
     except OSError as error:
         raise CommentaryError(
             f"{path}: the commentary cannot be read ({error.strerror or error})."
         ) from None
-    for encoding in [named] if named else ["utf-8-sig", FALLBACK_ENCODING]:
-        try:
-            text = raw.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        name = codecs.lookup(encoding).name
-        if name.startswith("utf-8"):
-            return text, None
-        label = ENCODING_NAMES.get(name, name.upper())
-        return text, (
-            f"{path}: the commentary is saved as {label}, not UTF-8, and was read as {label}; "
-            "save it as UTF-8 so that every character shows as written."
-        )
-    raise CommentaryError(
-        f"{path}: the commentary is neither UTF-8 nor Windows-1252 text: save it as UTF-8 "
-        "(in Notepad or Excel: Save as, Encoding UTF-8)."
-    )
+    return text, encoding.warning
 
 
 def _folder_or_refusal(folder: Path) -> None:

@@ -39,13 +39,16 @@ class TextEncoding:
     warning: str | None  # what to tell the analyst, when the file is not UTF-8
 
 
-def text_encoding(path: Path, label: str | None = None) -> TextEncoding:
+def text_encoding(
+    path: Path, label: str | None = None, save_as: str = "CSV UTF-8", how: str = SAVE_AS_UTF8
+) -> TextEncoding:
     """The one rule for every text file the project reads (extract CSVs, commentary):
     UTF-8, with or without a byte-order mark; UTF-16 with its byte-order mark (Excel's "Unicode
     text") or Windows-1252 (Excel's "CSV (Comma delimited)"), each with a warning; anything
     else is an :class:`EncodingProblem` naming the file, the row and the byte.
 
-    The file is decoded a chunk at a time, so that a large one costs no memory.
+    ``save_as`` and ``how`` say what to save it as, and how (a CSV, by default; commentary is
+    plain UTF-8 text). The file is decoded a chunk at a time, so that a large one costs no memory.
     """
     label = label or path.name
     with open(path, "rb") as handle:
@@ -53,7 +56,7 @@ def text_encoding(path: Path, label: str | None = None) -> TextEncoding:
     if start[:2] in UTF16_BOMS:
         return TextEncoding(
             "utf-16",
-            f"{label} is saved as UTF-16; it was read as such. Save it as CSV UTF-8 to silence "
+            f"{label} is saved as UTF-16; it was read as such. Save it as {save_as} to silence "
             "this warning.",
         )
     bad_utf8 = _first_undecodable(path, "utf-8")
@@ -63,13 +66,13 @@ def text_encoding(path: Path, label: str | None = None) -> TextEncoding:
         return TextEncoding(
             "cp1252",
             f"{label} is not UTF-8 ({_where(bad_utf8)}); it was read as Windows-1252 (cp1252). "
-            "Save it as CSV UTF-8 to silence this warning.",
+            f"Save it as {save_as} to silence this warning.",
         )
     position, row, byte = _first_undecodable(path, "cp1252") or bad_utf8
     raise EncodingProblem(
         label,
         f"is neither UTF-8 nor Windows-1252: byte 0x{byte:02X} at row {row}, byte position "
-        f"{position} is not a character in either. {SAVE_AS_UTF8}, and check that it is the "
+        f"{position} is not a character in either. {how}, and check that it is the "
         "text file you meant.",
     )
 
@@ -123,13 +126,6 @@ def bom_encoding(path: Path) -> str:
     if start[:2] in UTF16_BOMS:
         return "utf-16"
     return "utf-8-sig" if start == codecs.BOM_UTF8 else "utf-8"
-
-
-def encoding_of(path: Path) -> str | None:
-    """``utf-16`` for a file with a UTF-16 byte-order mark (Excel's "Unicode text"), else None:
-    the first step of :func:`text_encoding`, kept for callers that decode the rest themselves.
-    New callers take :func:`text_encoding`, the whole rule (codec, warning, refusal)."""
-    return "utf-16" if bom_encoding(path) == "utf-16" else None
 
 
 def _first_undecodable(path: Path, codec: str) -> tuple[int, int, int] | None:
