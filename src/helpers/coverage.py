@@ -200,7 +200,7 @@ class Coverage:
         """Who a count from a list counts, for captions and sentences ("" for a full extract)."""
         if not self.started_only or self.first_day is None:
             return ""
-        return f"started from {long_date(self.first_day)} (the list holds no earlier ones)"
+        return f"started from {long_date(self.first_day)}"
 
     def words(self) -> str:
         """The span, for the page: "The extract covers 6 March 2009 (its first record) to ..."."""
