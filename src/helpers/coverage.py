@@ -75,7 +75,9 @@ class NotKnown(str):
 
 
 def is_not_known(value: object) -> bool:
-    return isinstance(value, NotKnown)
+    """Whether a cell holds the not-known mark (pandas may have copied it as plain text, which
+    keeps the mark though not the reason: a table's note reads the reasons before that)."""
+    return isinstance(value, str) and value == not_known_mark()
 
 
 def is_mark(value: object) -> bool:
@@ -83,9 +85,14 @@ def is_mark(value: object) -> bool:
     return is_suppressed(value) or is_not_known(value)
 
 
+def reason_of(value: object) -> str:
+    """Why a figure is not known ("" where its reason was lost with a copy of the mark)."""
+    return getattr(value, "reason", "")
+
+
 def reasons_in(values: Iterable[object]) -> list[str]:
     """The reasons of the not-known figures among ``values``, each once, in order."""
-    return list(dict.fromkeys(v.reason for v in values if is_not_known(v)))
+    return list(dict.fromkeys(v.reason for v in values if isinstance(v, NotKnown)))
 
 
 def not_known_note(values: Iterable[object]) -> str:

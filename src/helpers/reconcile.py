@@ -18,7 +18,7 @@ import pandas as pd
 from helpers import families as sf
 from helpers import metrics, tables
 from helpers.config import Categories, categories
-from helpers.coverage import coverage_of, is_mark, is_not_known
+from helpers.coverage import coverage_of, is_mark, is_not_known, reason_of
 from helpers.disclosure import is_suppressed
 from helpers.extract import Extract
 from helpers.figures import (
@@ -103,6 +103,12 @@ def _dashboard(extract: Extract, cats: Categories, publish: bool) -> Iterable[_R
     )
     table = figures.open_table.set_index("lead_agency")
     for agency, (count, share) in a11["rows"].items():
+        if agency not in table.index:  # another council's agencies: the printed one is not theirs
+            yield _Row(section, f"{agency}, CAFs open", count, None, note=NOT_CONFIGURED)
+            yield _Row(
+                section, f"{agency}, share of CAFs open (%)", share, None, note=NOT_CONFIGURED
+            )
+            continue
         yield _Row(section, f"{agency}, CAFs open", count, _count(table.at[agency, "episodes"]))
         yield _Row(
             section, f"{agency}, share of CAFs open (%)", share, _share(table.at[agency, "pct"])
@@ -154,6 +160,9 @@ def _dashboard(extract: Extract, cats: Categories, publish: bool) -> Iterable[_R
     yield from _outcomes(extract, cats, doc, publish)
 
 
+#: Why a printed figure of a category the council's config does not hold cannot be compared.
+NOT_CONFIGURED = "no category of this name in config/categories.yaml"
+
 #: How the published figures file names a year-to-date refusals count: ``ytd_to_2015-08-31``.
 REFUSALS_KEY = "ytd_to_"
 
@@ -178,6 +187,11 @@ def _outcomes(extract: Extract, cats: Categories, doc: dict, publish: bool) -> I
     by_month = figures.by_month.set_index(["month", "closure_reason"])["episodes"]
     ytd = figures.ytd.set_index("closure_reason")
     for reason, (monthly, (ytd_count, ytd_pct)) in a12["rows"].items():
+        if reason not in ytd.index:  # a closure reason the council does not record
+            for month, printed in [*zip(months, monthly, strict=True), (year_to_date, ytd_count)]:
+                label = f"{reason}, {month if isinstance(month, str) else month_label(month)}"
+                yield _Row(section, label, printed, None, note=NOT_CONFIGURED)
+            continue
         for month, printed in zip(months, monthly, strict=True):
             label = f"{reason}, {month_label(month)}"
             yield _Row(section, label, printed, _count(by_month.loc[(month, reason)]))
@@ -385,7 +399,7 @@ def reconciliation_table(
             elif status == "not comparable":
                 note = note or "the extract cannot give this figure"
             elif status == "not known":
-                note = _join(note, row.recomputed.reason)
+                note = _join(note, reason_of(row.recomputed))
             rows.append(
                 {
                     "document": DOCUMENT_NAMES[document],

@@ -30,6 +30,7 @@ from helpers.coverage import (
     not_known_mark,
     not_known_note,
     period_problem,
+    reason_of,
 )
 from helpers.disclosure import is_suppressed, suppression_note
 from helpers.extract import TAKEN_INFERRED, Extract, is_committed_synthetic, source_words
@@ -281,7 +282,7 @@ def write_table(table: pd.DataFrame, name: str, output_dir: str | Path | None) -
     the not-known mark (the row as a spreadsheet numbers it, the column, and why)."""
     outputs.write_table(table, name, output_dir)
     cells = [
-        (row + 2, column, value.reason)
+        (row + 2, column, reason_of(value))
         for column in table.columns
         for row, value in enumerate(table[column])
         if is_not_known(value)
