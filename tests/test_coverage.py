@@ -174,3 +174,30 @@ def test_a_month_with_nothing_recorded_inside_the_extract_is_found_and_said():
     assert "2015-07" not in cov.months_without_activity(emptied)
     assert "Nothing was recorded in June 2015" in cov.no_activity_sentence(emptied, "2015-06")
     assert cov.no_activity_sentence(extract, "2015-06") is None
+
+
+def test_families_closed_since_the_early_start_are_not_known_from_an_extract_starting_later():
+    from helpers.families import programme
+    from helpers.figures import families_figures
+
+    extract = load_extract(SYNTHETIC_DIR)
+    later = cov.Coverage(
+        first_day=programme().early_start + pd.Timedelta(days=1), last_day=NATIVE.last_day
+    )
+    figures = families_figures(
+        extract.episodes, extract.families, "2015-08-31", "2016-03-31", coverage=later
+    )
+    open_row, closed_row = figures.eligibility.iloc[0], figures.eligibility.iloc[1]
+    assert open_row["meeting_criteria"] == 490  # the open families are all in it
+    assert all(cov.is_not_known(closed_row[c]) for c in ("families", "meeting_criteria"))
+    assert ("meeting", 1) not in figures.counts.values
+
+
+def test_the_batch_leaves_out_a_budget_of_another_financial_year_saying_why():
+    from helpers.batch import sections_not_shown
+
+    source = {"coverage": cov.Coverage(budget_financial_year="2015/16").record()}
+    assert sections_not_shown({"06_budget": {"report_month": "2016-01"}}, source) == {}
+    left_out = sections_not_shown({"06_budget": {"report_month": "2015-03"}}, source)
+    assert list(left_out) == ["06_budget"]
+    assert "for 2015/16, but March 2015 is in 2014/15" in left_out["06_budget"][0]
