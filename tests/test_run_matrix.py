@@ -457,6 +457,9 @@ def test_the_batch_writes_the_sample_list_report_and_leaves_out_what_it_cannot_f
     assert pages == set(LIST_SECTIONS)  # no page saying only what the list cannot show
     front = (report / "index.html").read_text(encoding="utf-8")
     assert "Sections left out" in front and "does not record the budget" in front
+    log = (report / "run.log").read_text(encoding="utf-8")
+    assert "data covers: 2020-09-16 to 2020-11-17" in log  # the first start to the list's date
+    assert "left out" in log
 
 
 @pytest.mark.slow
