@@ -48,6 +48,7 @@ from helpers.coverage import (
     budget_year_problem,
     coverage_of,
     months_without_activity,
+    nothing_recorded,
 )
 from helpers.edition_pages import (
     EditionFacts,
@@ -212,16 +213,11 @@ def _refuse_uncovered(plan: dict[str, dict], data: dict, source: str) -> list[st
     dates); a report month inside the extract in which nothing at all was recorded is
     reported, with a warning.
     """
-    check_first_record(plan, NOTEBOOKS_DIR, Coverage.from_record(data.get("coverage")), source)
+    coverage = Coverage.from_record(data.get("coverage"))
+    check_first_record(plan, NOTEBOOKS_DIR, coverage, source)
     quiet = set(data.get("months_without_activity", ()))
     months = sorted({str(v) for p in plan.values() for k, v in p.items() if k == "report_month"})
-    return [
-        f"Nothing was recorded in {pd.Period(month, freq='M'):%B %Y}, a month the extract "
-        "covers: no case started or ended and no refusal was recorded. Its figures are zero "
-        "because nothing was recorded; check that the extract is complete."
-        for month in months
-        if month in quiet
-    ]
+    return [nothing_recorded(month, coverage) for month in months if month in quiet]
 
 
 def left_out(name: str, reasons: list[str]) -> Outcome:

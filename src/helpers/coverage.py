@@ -95,12 +95,16 @@ def reasons_in(values: Iterable[object]) -> list[str]:
     return list(dict.fromkeys(v.reason for v in values if isinstance(v, NotKnown)))
 
 
+#: Why a figure is not known, where a table rebuilt from the figures kept the mark, not why.
+NOT_COVERED = "the data does not cover the days this figure needs."
+
+
 def not_known_note(values: Iterable[object]) -> str:
     """What the mark means, under a table or chart that shows it; blank when none does."""
-    reasons = reasons_in(values)
-    if not reasons:
+    values = list(values)
+    if not any(is_not_known(v) for v in values):
         return ""
-    return f"{not_known_mark()} not known: " + " ".join(reasons)
+    return f"{not_known_mark()} not known: " + (" ".join(reasons_in(values)) or NOT_COVERED)
 
 
 def in_words(value: object, words: Callable[[object], str] = number) -> str:
@@ -393,8 +397,13 @@ def no_activity_sentence(extract: Extract, month: object) -> str | None:
     coverage = coverage_of(extract)
     if not coverage.covers_month(month) or month in _active_months(extract):
         return None
+    return nothing_recorded(month, coverage)
+
+
+def nothing_recorded(month: object, coverage: Coverage) -> str:
+    """What a page and the run say of a month the input covers in which nothing was recorded."""
     return (
-        f"Nothing was recorded in {month:%B %Y}: no case started or ended, and no refusal was "
-        f"recorded, though {coverage.name} covers the month. Its counts are zero because nothing "
-        "was recorded; check that the extract is complete."
+        f"Nothing was recorded in {metrics.as_month(month):%B %Y}: no case started or ended, and "
+        f"no refusal was recorded, though {coverage.name} covers the month. Its counts are zero "
+        "because nothing was recorded; check that the extract is complete."
     )
