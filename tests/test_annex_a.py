@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from sdc_oracle import recoverable
 
 from helpers import annex_a, metrics
+from helpers.coverage import coverage_of
 from helpers.dev.synthetic_annex_a import (
     ANNEX_A_DIR,
     LIST_2_HEADERS,
@@ -332,12 +333,12 @@ def test_published_demographics_hide_small_counts_and_what_would_reveal_them(exa
 
     rules = policy()
     plain = demographics_figures(
-        example.episodes, "2016-03-31", "2016-03", covers_from="2015-10-01"
+        example.episodes, "2016-03-31", "2016-03", coverage=coverage_of(example)
     )
     small = [v for v in plain.table["open"] if rules.is_small(int(v))]
     assert small, "the example should hold a small group (sex: Neither)"
     published = demographics_figures(
-        example.episodes, "2016-03-31", "2016-03", publish=True, covers_from="2015-10-01"
+        example.episodes, "2016-03-31", "2016-03", publish=True, coverage=coverage_of(example)
     )
     assert audit(published.counts, published.hidden) == []
     assert recoverable(published.counts, set(published.hidden)) == []  # independent of the audit
@@ -358,7 +359,7 @@ def test_a_window_the_list_does_not_cover_counts_no_starts(example):
     from helpers.figures import demographics_figures
 
     figures = demographics_figures(
-        example.episodes, "2016-03-31", "2015-09", covers_from=example.covers_from
+        example.episodes, "2016-03-31", "2015-09", coverage=coverage_of(example)
     )
     assert figures.total_started is None and "started" not in figures.table
 
@@ -368,7 +369,7 @@ def test_open_by_organisation_adds_to_each_lead_agency_and_is_protected_with_it(
     from helpers.figures import lead_agency_figures
 
     args = (example.episodes, example.refusals, "2016-03-31", "2016-03-31")
-    plain = lead_agency_figures(*args, covers_from=example.covers_from)
+    plain = lead_agency_figures(*args, coverage=coverage_of(example))
     by_agency = plain.by_organisation.groupby("lead_agency")["episodes"].sum()
     agencies = plain.open_table.set_index("lead_agency")["episodes"]
     assert by_agency.to_dict() == agencies[agencies > 0].to_dict()
@@ -377,7 +378,7 @@ def test_open_by_organisation_adds_to_each_lead_agency_and_is_protected_with_it(
     # an organisation in no group is neither the local authority's nor outside it
     assert held["Not in a lead-agency group"] == agencies["Positive Youth Foundation"]
     assert held.sum() == agencies.sum()
-    published = lead_agency_figures(*args, publish=True, covers_from=example.covers_from)
+    published = lead_agency_figures(*args, publish=True, coverage=coverage_of(example))
     assert audit(published.counts, published.hidden) == []
     assert recoverable(published.counts, set(published.hidden)) == []
 

@@ -17,6 +17,7 @@ import pytest
 
 from helpers import report
 from helpers.batch import KERNEL, NOTEBOOKS_DIR
+from helpers.coverage import coverage_of
 from helpers.extract import TAKEN_INFERRED, load_report_extract
 from helpers.kernels import BatchKernelManager
 from helpers.period import ReportPeriod, report_dates, snapshot_dates
@@ -70,7 +71,7 @@ def _months_printed(text: str) -> set[pd.Period]:
         ("01_open_by_lead_agency", "2015-12"),
         ("02_opened_closed_outcomes", "2015-12"),
         ("05_strengthening_families", "2015-12"),
-        ("06_budget", "2017-05"),  # the forecast is named by the month's financial year
+        ("06_budget", "2016-02"),  # the forecast is named by the budget's financial year
     ],
 )
 def test_only_the_period_changed_gives_a_page_dated_by_it(tmp_path, notebook, month):
@@ -78,7 +79,7 @@ def test_only_the_period_changed_gives_a_page_dated_by_it(tmp_path, notebook, mo
     text = _run(tmp_path, notebook, {"report_month": month})
     assert f"Report month: {period.month:%B %Y}. Every date on this page follows from it." in text
     if notebook == "06_budget":
-        assert f"{period.financial_year_label} forecast" in text and "2015/16" not in text
+        assert "2015/16 forecast" in text  # the year the extract records for its budget
         return
     # The dates a month's page may print: its end, the month before's end (the trend and the
     # refusals before), the financial year's start, and for the previous year's benchmark the
@@ -98,6 +99,7 @@ def test_only_the_period_changed_gives_a_page_dated_by_it(tmp_path, notebook, mo
         pd.Timestamp(day)
         for day in (prog.target_date_2015_16, prog.early_start, prog.national_start)
     }
+    allowed |= _input_and_narrative_dates(notebook)
     printed = _dates_printed(text)
     assert period.end in printed or period.month in _months_printed(text)
     assert printed <= allowed, f"dates not derived from {month}: {sorted(printed - allowed)}"
@@ -124,7 +126,24 @@ def test_an_explicit_date_is_named_on_the_page(tmp_path):
 def test_a_section_dated_by_a_day_says_so(tmp_path, notebook, imd_mirror):
     text = _run(tmp_path, notebook, {"snapshot_date": "2015-12-15"})
     assert "The figures on this page are counted on 15 December 2015." in text
-    assert _dates_printed(text) == {pd.Timestamp("2015-12-15")}
+    printed = _dates_printed(text) - _input_and_narrative_dates(notebook)
+    assert printed == {pd.Timestamp("2015-12-15")}
+
+
+def _input_and_narrative_dates(notebook: str) -> set[pd.Timestamp]:
+    """Dates a page prints that are not report dates: the days the extract covers (its first
+    record, the day it was taken) and those its introduction cites the source documents by."""
+    coverage = coverage_of(load_report_extract(""))
+    introduction = report.introduction(notebook, load_report_extract(""))
+    return {coverage.first_day, coverage.last_day} | _dates_printed(introduction)
+
+
+@pytest.mark.slow  # executes a notebook
+def test_a_budget_for_another_financial_year_is_refused_with_both_years(tmp_path):
+    with pytest.raises(papermill.PapermillExecutionError) as refused:
+        _run(tmp_path, "06_budget", {"report_month": "2015-03"})
+    assert refused.value.ename == "CoverageError"
+    assert "for 2015/16, but March 2015 is in 2014/15" in refused.value.evalue
 
 
 def test_a_month_not_over_when_the_extract_was_taken_is_said_to_be_partial():

@@ -6,7 +6,7 @@ the notebooks; nothing in ``helpers`` imports it but the development tools.
     python -m helpers.batch --month 2015-09
     python -m helpers.batch --edition config/editions/board-2015-10.yaml
     python -m helpers.batch --edition config/editions/board-2015-10.yaml --publish
-    python -m helpers.batch --month 2016-02 -p lead_agency Health
+    python -m helpers.batch --month 2016-02 -p rolling_window_months 6
 
 writes ``<output-dir>/<edition>/`` (the edition file's name, or the month of a --month run)
 with ``notebooks/`` (executed), ``html/`` (code hidden, for reviewers), ``tables/`` (tidy CSVs),
@@ -32,6 +32,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +43,6 @@ import papermill
 from tqdm import tqdm
 
 from helpers.annex_a import FORMATS, load_any_extract, not_held_sentence
-from helpers.annex_a import KIND as ANNEX_A_KIND
 from helpers.commentary import (
     CommentaryError,
     commentary_folder,
@@ -50,12 +50,19 @@ from helpers.commentary import (
     missing_commentary,
 )
 from helpers.config import PROJECT_ROOT
+from helpers.coverage import (
+    Coverage,
+    CoverageError,
+    budget_year_problem,
+    nothing_recorded,
+)
 from helpers.edition_pages import (
     INDEX,
     REPORT_RECORD,
     EditionFacts,
     PageError,
     read_report_record,
+    section_name,
     write_edition,
     write_reports_index,
 )
@@ -64,7 +71,6 @@ from helpers.extract import (
     extract_settings,
     resolve_data_dir,
     save_validated,
-    source_words,
 )
 from helpers.extract_checks import last_activity_date
 from helpers.kernels import BatchKernelManager, allow_kernels, stop_all_kernels
@@ -75,6 +81,7 @@ from helpers.preflight import (
     apply_overrides,
     as_month,
     check_coverage,
+    check_first_record,
     check_plan,
     extract_date,
     load_yaml_text,
@@ -288,6 +295,8 @@ class Outcome:
     error: str = ""
     warnings: list[str] = field(default_factory=list)
     parameters: dict = field(default_factory=dict)
+    #: Why the section was left out of the edition (the input cannot feed it); "" if it ran.
+    left_out: str = ""
 
 
 class BatchError(RuntimeError):
@@ -295,76 +304,58 @@ class BatchError(RuntimeError):
 
 
 #: What each section cannot do without (see ``helpers.annex_a.NOT_HELD``), the first being what
-#: every figure of it needs. A section whose extract lacks that is not run: its page says what
-#: the extract does not record, and that the section therefore has no figures.
+#: every figure of it needs. A section whose extract lacks that is left out of the edition: it
+#: gets no page, and the edition's front page says which sections were left out and why.
 SECTION_NEEDS = {
     "04_open_episodes_by_lsoa": ("address",),
     "05_strengthening_families": ("family",),
     "06_budget": ("budget",),
     "07_reconciliation": ("closure_reason", "refusals", "family"),
+    "08_demographics": ("demographics",),
 }
 
 
 def sections_not_shown(plan: dict[str, dict], source: dict) -> dict[str, list[str]]:
-    """The sections of ``plan`` the extract cannot feed: notebook -> what it lacks, in words."""
+    """The sections of ``plan`` the extract cannot feed: notebook -> what it lacks, in words.
+
+    The budget is left out, too, of a month in another financial year than its own.
+    """
     absent = set(source.get("absent", ()))
-    return {
+    found = {
         name: [not_held_sentence(source.get("kind", ""), need) for need in needs if need in absent]
         for name, needs in SECTION_NEEDS.items()
         if name in plan and absent.issuperset(needs[:1])
     }
+    month = plan.get("06_budget", {}).get("report_month")
+    coverage = Coverage.from_record(source.get("coverage"))
+    if "06_budget" not in found and month and (problem := budget_year_problem(coverage, month)):
+        found["06_budget"] = [problem]
+    return found
 
 
-def _refuse_period_before_coverage(plan: dict[str, dict], data: dict, source: str) -> None:
-    """An extract that covers only recent work (an Annex A list) cannot report a period that
-    ends before its first day: every figure would be missing, not zero."""
-    if not data.get("covers_from"):
-        return
-    first = pd.Timestamp(data["covers_from"])
-    ends = [
-        pd.Timestamp(str(value))
-        for params in plan.values()
-        for key, value in params.items()
-        if key == "snapshot_date" and value
-    ] + [
-        pd.Period(str(value), freq="M").end_time.normalize()
-        for params in plan.values()
-        for key, value in params.items()
-        if key == "report_month" and value
-    ]
-    early = [end for end in ends if end < first]
-    if early:
-        raise RefusedError(
-            f"{source}: the extract covers only the work from {first.day} {first:%B %Y} (its "
-            f"earliest assessment), and the period ends on {min(early).day} "
-            f"{min(early):%B %Y}, before it. Choose a period that ends on or after "
-            f"{first.day} {first:%B %Y}."
-        )
+def section_title(name: str) -> str:
+    """A section's name as its page heads it (the notebook's first heading)."""
+    return section_name(nbformat.read(NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4), name)
 
 
-def write_not_shown(name: str, reasons: list[str], staging: Path, source: dict) -> Outcome:
-    """The page of a section the extract cannot feed: its heading, and what it cannot show."""
-    original = nbformat.read(NOTEBOOKS_DIR / f"{name}.ipynb", as_version=4)
-    heading = next(c for c in original.cells if c.cell_type == "markdown")
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_markdown_cell(heading.source),
-        nbformat.v4.new_markdown_cell(
-            "**What this extract cannot show.** " + " ".join(reasons) + " The figures of this "
-            "section need what it does not record, so the section has no figures in this report."
-        ),
-        nbformat.v4.new_markdown_cell(
-            source_words(
-                bool(source.get("synthetic")),
-                source.get("kind") == ANNEX_A_KIND,
-                str(source.get("extract", "")),
-                str(source.get("extract_sha256", "")),
-            )
-        ),
-    ]
-    nb.metadata["earlyhelp"] = {"data_source": source, "parameters": {}, "not_shown": reasons}
-    nbformat.write(nb, staging / "notebooks" / f"{name}.ipynb")
-    return Outcome(name, True, 0.0, parameters={"not shown": " ".join(reasons)})
+def _refuse_uncovered(plan: dict[str, dict], data: dict, source: str) -> list[str]:
+    """Refuse what the extract cannot give; the warnings about what it gives as zero.
+
+    A period that ends before the extract's first record would be all zeros (refused, with both
+    dates); a report month inside the extract in which nothing at all was recorded is
+    reported, with a warning.
+    """
+    coverage = Coverage.from_record(data.get("coverage"))
+    check_first_record(plan, NOTEBOOKS_DIR, coverage, source)
+    quiet = set(data.get("months_without_activity", ()))
+    months = sorted({str(v) for p in plan.values() for k, v in p.items() if k == "report_month"})
+    return [nothing_recorded(month, coverage) for month in months if month in quiet]
+
+
+def left_out(name: str, reasons: list[str]) -> Outcome:
+    """A section left out of the edition: no page, and the run log and front page say why."""
+    why = " ".join(reasons)
+    return Outcome(name, True, 0.0, parameters={"left out": why}, left_out=why)
 
 
 def _stringify(params: dict) -> dict:
@@ -625,7 +616,9 @@ def run_batch(
     making = ReportMaking(period, made_by(period, edition), notes)
     period = report_folder_name(period, edition, publish)
     if publish:
-        _refuse_missing_commentary(commentary, plan)
+        # Sections every input feeds need their commentary whatever it holds: asked before any
+        # folder is made. The others are asked once the extract says whether they are shown.
+        _refuse_missing_commentary(commentary, [n for n in plan if n not in SECTION_NEEDS])
     data = resolve_data_dir(data_dir).resolve()
     if not data.exists():
         raise FileNotFoundError(f"{data}: no such extract (a folder of CSVs or an .xlsx file)")
@@ -701,17 +694,15 @@ def _run_locked(
             )
         except ExtractError as error:  # the full list of problems, kept for the analyst
             raise _keep_refused(error, staging, output / f"{period}.failed", log) from None
-        _refuse_period_before_coverage(plan, log.data_source, source)
-        # Sections the extract cannot feed (an Annex A list has no budget) get a page saying so.
+        # Sections the extract cannot feed (an Annex A list has no budget) are left out.
         for name, reasons in sections_not_shown(plan, log.data_source).items():
-            outcomes.append(write_not_shown(name, reasons, staging, log.data_source))
-        plan = {
-            name: params
-            for name, params in plan.items()
-            if name not in {o.notebook for o in outcomes}
-        }
+            outcomes.append(left_out(name, reasons))
+        plan = {name: p for name, p in plan.items() if name not in {o.notebook for o in outcomes}}
+        if publish:  # commentary is asked for the sections shown, and only those
+            _refuse_missing_commentary(commentary, plan)
+        quiet_months = _refuse_uncovered(plan, log.data_source, source)
         log.partial_month = check_coverage(plan, NOTEBOOKS_DIR, taken, how, source, partial_month)
-        log.warnings += extract_warnings
+        log.warnings += extract_warnings + quiet_months
         stale = stale_warning(
             plan, NOTEBOOKS_DIR, last_activity, extract_settings().stale_after_days
         )
@@ -774,6 +765,7 @@ def _run_locked(
             commentary=Path(commentary) if commentary else None,
             partial_since=taken if log.partial_month else None,
             made_by=making.made_by,
+            left_out={section_title(o.notebook): o.left_out for o in outcomes if o.left_out},
         )
         try:  # the pages (html/) and the front page, with the edition's header
             write_edition(staging, facts)
@@ -797,8 +789,9 @@ def _run_locked(
     return final
 
 
-def _refuse_missing_commentary(commentary: str | Path | None, plan: dict[str, dict]) -> None:
-    """A published edition carries its analyst's commentary: refuse one with a part missing."""
+def _refuse_missing_commentary(commentary: str | Path | None, plan: Iterable[str]) -> None:
+    """A published edition carries its analyst's commentary: refuse one with a part missing
+    from a section of ``plan`` (the notebooks shown)."""
     if commentary is None:  # a --month run: no edition, no commentary
         return
     missing = missing_commentary(Path(commentary), list(plan))
@@ -852,9 +845,11 @@ def _print_summary(
     partial_month: str = "",
 ) -> None:
     count = {sub: len(list((final / sub).glob("*"))) for sub in ("notebooks", "html", "tables")}
-    print(f"\n{title}: {len(outcomes)} notebooks run -> {final}")
+    ran = [o for o in outcomes if not o.left_out]
+    print(f"\n{title}: {len(ran)} notebooks run -> {final}")
     for outcome in sorted(outcomes, key=lambda o: o.notebook):
-        print(f"  {outcome.notebook:<36} {outcome.seconds:5.1f} s")
+        ran = f"left out: {outcome.left_out}" if outcome.left_out else f"{outcome.seconds:5.1f} s"
+        print(f"  {outcome.notebook:<36} {ran}")
     print(
         f"  written: {count['notebooks']} notebooks, {count['html']} HTML pages, "
         f"{count['tables']} tables; how it was made: {final / LOG_NAME}"
@@ -978,7 +973,7 @@ def main(argv: list[str] | None = None) -> int:
             data_format=args.format,
             edition=args.edition,
         )
-    except (ExtractError, RefusedError, FileNotFoundError, AlreadyRunning) as error:
+    except (ExtractError, RefusedError, CoverageError, FileNotFoundError, AlreadyRunning) as error:
         # what to fix in the input, or a run of the same report already under way
         print(error, file=sys.stderr)
         return 2

@@ -85,6 +85,8 @@ class EditionFacts:
     #: What made the report (``--edition <file>`` or ``--month YYYY-MM``): a rerun of the same
     #: replaces it, anything else is refused (see the batch).
     made_by: str = ""
+    #: Sections left out because the input cannot feed them: section title -> why.
+    left_out: dict[str, str] = field(default_factory=dict)
 
     @property
     def period_words(self) -> str:
@@ -337,9 +339,25 @@ def index_html(facts: EditionFacts, sections: dict[str, str], report: Path) -> s
         f"<p class='which'>{escape(facts.which.capitalize())}, {escape(facts.period_words)}</p>\n"
         f"{publication}{_partial_month(facts)}<dl>{listed}</dl>\n"
         f"<h2>Indicators</h2>\n{listing}\n<h2>Sections</h2>\n<ol>{contents}</ol>\n"
+        f"{sections_left_out_html(facts)}"
         f"<h2>Warnings</h2>\n{warnings}\n"
         f"<h2>Data quality</h2>\n{_data_quality(report / 'tables')}\n"
         "</main>\n</body>\n</html>\n"
+    )
+
+
+def sections_left_out_html(facts: EditionFacts) -> str:
+    """The sections the input could not feed, and why: the front page lists them rather than
+    the edition carrying pages with nothing on them."""
+    if not facts.left_out:
+        return ""
+    items = "".join(
+        f"<li><b>{escape(section)}.</b> {escape(why)}</li>"
+        for section, why in facts.left_out.items()
+    )
+    return (
+        "<h2>Sections left out</h2>\n<p>The data this edition is made from cannot feed these "
+        f"sections, so they are not part of it:</p>\n<ul class='left-out'>{items}</ul>\n"
     )
 
 

@@ -112,7 +112,7 @@ CONTRACT: dict[str, tuple[ColumnSpec, ...]] = {
     "caf_refusals": (
         ColumnSpec("refusal_id", "text", True, "Unique id of the refusal."),
         ColumnSpec("refusal_date", "date", True, "Date the CAF was refused."),
-        ColumnSpec("refused_by", "text", True, "Parent or Child/young person."),
+        ColumnSpec("refused_by", "text", True, "Who refused: one of refused_by in config."),
         ColumnSpec("lead_agency", "text", True, "Agency that offered the CAF."),
     ),
     "families": (

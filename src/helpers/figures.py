@@ -10,11 +10,16 @@ and so is any percentage whose numerator or denominator is hidden.
 
 Money (the budget) and programme settings (targets, payment per family) are not counts of
 people and are never suppressed.
+
+A figure the input cannot support (a month before its first record, a time-open band longer
+than an Annex A list reaches back, a year to date that starts before the input does) comes
+back as :class:`helpers.coverage.NotKnown`, with the reason: it is not a count, so it takes no
+part in disclosure control, and no sum that holds it links the counts that are printed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -22,29 +27,58 @@ import pandas as pd
 from helpers import annex_a, geo, metrics, tables
 from helpers import families as sf
 from helpers.config import Categories, categories
+from helpers.coverage import Coverage, NotKnown
 from helpers.disclosure import Key, LinkedCounts, is_suppressed, policy
 from helpers.formats import month_label, number, percent
 
 
-class _Masker:
-    """Replace hidden counts, and percentages built on them, by the suppression mark."""
+def known_counts(counts: LinkedCounts, not_known: Mapping[Key, str]) -> LinkedCounts:
+    """``counts`` without the figures that are not known, and without any sum holding one.
 
-    def __init__(self, counts: LinkedCounts, publish: bool):
-        self.counts = counts
-        self.hidden = counts.protect() if publish else frozenset()
+    A not-known figure is not a count: the reader knows nothing of it, so neither it nor a sum
+    it is part of says anything about the counts that are printed.
+    """
+    if not not_known:
+        return counts
+    known = LinkedCounts()
+    for key, value in counts.values.items():
+        if key not in not_known:
+            known.add(key, value, counts.printed[key])
+    for link in counts.sums:
+        if not any(key in not_known for key in link.members):
+            known.add_sum(link.total, link.parts)
+    return known
+
+
+class _Masker:
+    """Replace hidden counts, and percentages built on them, by the suppression mark; and
+    figures the input cannot support by the not-known mark (with why)."""
+
+    def __init__(
+        self, counts: LinkedCounts, publish: bool, not_known: Mapping[Key, str] | None = None
+    ):
+        self.not_known = dict(not_known or {})
+        self.counts = known_counts(counts, self.not_known)
+        self.hidden = self.counts.protect() if publish else frozenset()
         self.mark = policy().mark
 
     def shown(self, *keys: Key) -> bool:
         return not any(k in self.hidden for k in keys)
 
     def value(self, value: object, *keys: Key) -> object:
+        reasons = [self.not_known[k] for k in keys if k in self.not_known]
+        if reasons:
+            return NotKnown(reasons[0])
         return value if self.shown(*keys) else self.mark
 
     def column(
         self, table: pd.DataFrame, column: str, keys: Sequence[tuple[Key, ...]]
     ) -> pd.DataFrame:
-        """``table[column]`` with row i masked when any of ``keys[i]`` is hidden."""
-        if all(self.shown(*row_keys) for row_keys in keys):
+        """``table[column]`` with row i masked when any of ``keys[i]`` is hidden or not known."""
+        if all(
+            self.shown(*row_keys) and not any(k in self.not_known for k in row_keys)
+            for row_keys in keys
+        ):
             return table
         values = [self.value(v, *ks) for v, ks in zip(table[column], keys, strict=True)]
         return table.assign(**{column: pd.Series(values, index=table.index, dtype=object)})
@@ -56,6 +90,11 @@ class ProtectedFigures:
 
     counts: LinkedCounts  # every printed count and the sums linking them
     hidden: frozenset  # the keys suppressed (empty unless published)
+
+
+def _everything_unknown(counts: LinkedCounts, reason: str) -> dict[Key, str]:
+    """Every figure of a report dated outside the input: each one not known, for one reason."""
+    return dict.fromkeys(counts.values, reason)
 
 
 # --------------------------------------------------------------------------- 1.1
@@ -80,13 +119,15 @@ def lead_agency_figures(
     refusals_period_end: str | pd.Timestamp,
     publish: bool = False,
     cats: Categories | None = None,
-    covers_from: str | None = None,
+    coverage: Coverage | None = None,
 ) -> LeadAgencyFigures:
     """Indicator 1.1: CAFs open by lead agency, held outside the LA, trend, refusals.
 
-    ``covers_from``: the first day the extract covers; a trend from before it is not computed.
+    ``coverage``: the days the input covers; a figure dated outside them (the trend from a
+    month before the first record, refusals from an April before it) is not known.
     """
     cats = cats or categories()
+    coverage = coverage or Coverage()
     day = metrics.as_timestamp(snapshot_date)
     open_table = tables.open_by_lead_agency(episodes, day, cats)
     held = tables.held_outside_local_authority(open_table, cats)
@@ -138,7 +179,17 @@ def lead_agency_figures(
             if parts:
                 counts.add_sum(("agency", agency), parts)
 
-    mask = _Masker(counts, publish)
+    not_known: dict[Key, str] = {}
+    if not coverage.covers_day(previous_day):
+        not_known.update(dict.fromkeys([*before, before_total], coverage.day_reason(previous_day)))
+    for i, end in enumerate(ends):
+        months = metrics.year_to_date_months(end)
+        if not coverage.covers_months(months):
+            reason = coverage.span_reason(months, "the year to date")
+            not_known.update(dict.fromkeys([ytd[i], ("refusals_in_month",)], reason))
+    if not coverage.covers_day(day):
+        not_known = _everything_unknown(counts, coverage.day_reason(day))
+    mask = _Masker(counts, publish, not_known)
     if by_organisation is not None:
         by_organisation = mask.column(by_organisation, "episodes", [(k,) for k in organisations])
     open_table = mask.column(open_table, "episodes", [(k,) for k in agencies])
@@ -150,11 +201,7 @@ def lead_agency_figures(
         held=held,
         total=mask.value(int(counts.values[total]), total),
         previous_day=previous_day,
-        previous_non_la_pct=(
-            mask.value(float(previous["pct"].iloc[1]), before[1], before_total)
-            if not covers_from or previous_day >= pd.Timestamp(covers_from)
-            else float("nan")
-        ),
+        previous_non_la_pct=mask.value(float(previous["pct"].iloc[1]), before[1], before_total),
         refusals=mask.column(refusals_table, "refusals_ytd", [(k,) for k in ytd]),
         by_organisation=by_organisation,
         counts=mask.counts,
@@ -183,7 +230,7 @@ def _span_counts(
     months: pd.PeriodIndex,
     reasons: Sequence[str],
     printed_reasons: Sequence[str],
-    total_printed: bool,
+    reasons_recorded: bool,
 ) -> tuple[dict[str, Key], Key]:
     """Closures over a span of months by reason, linked to the monthly cells and totals."""
     reason_keys = {}
@@ -194,12 +241,21 @@ def _span_counts(
         )
         counts.add_sum(key, parts)
         reason_keys[reason] = key
-    total = counts.add(
-        (name, "total"), sum(counts.values[k] for k in reason_keys.values()), total_printed
-    )
-    counts.add_sum(total, list(reason_keys.values()))
-    counts.add_sum(total, [("closed_total", m) for m in months])
+    month_totals = [("closed_total", m) for m in months]
+    total = counts.add((name, "total"), sum(counts.values[k] for k in month_totals))
+    counts.add_sum(total, month_totals)
+    if reasons_recorded:
+        counts.add_sum(total, list(reason_keys.values()))
     return reason_keys, total
+
+
+def _reasons_recorded(episodes: pd.DataFrame) -> bool:
+    """Whether every closed case records why it closed (an Annex A list records none)."""
+    return bool(episodes.loc[episodes["end_date"].notna(), "closure_reason"].notna().all())
+
+
+#: Why a closure reason is not known, when the input does not record reasons.
+REASONS_NOT_RECORDED = "The input does not record why a case closed."
 
 
 def outcomes_figures(
@@ -208,26 +264,31 @@ def outcomes_figures(
     rolling_window_months: int,
     publish: bool = False,
     cats: Categories | None = None,
-    covers_from: str | None = None,
+    coverage: Coverage | None = None,
 ) -> OutcomesFigures:
     """Indicator 1.2: CAFs opened and closed, why they closed, year to date, benchmark.
 
-    ``covers_from``: the first day the extract covers; the window keeps the months from it.
+    ``coverage``: the days the input covers. A month it does not cover whole, and a span (the
+    year to date, the benchmark year) that holds one, is not known; so is every count by
+    closure reason when the input records none.
     """
     cats = cats or categories()
+    coverage = coverage or Coverage()
     end = pd.Period(period_end, freq="M")
-    window = metrics.covered_months(metrics.rolling_months(end, rolling_window_months), covers_from)
+    window = metrics.rolling_months(end, rolling_window_months)
     this_year = metrics.year_to_date_months(end)
     last_year = metrics.financial_year_months(this_year[0].year - 1)
     last_month = metrics.year_to_date_months(end - 1) if end.month != 4 else None
     reasons = list(cats.closure_reasons)
     nfa, referral = cats.action_plan_completed_reason, cats.referral_to_social_care_reason
+    recorded = _reasons_recorded(episodes)
     every_month = window.union(this_year).union(last_year)
     if last_month is not None:
         every_month = every_month.union(last_month)
     opened_closed = tables.opened_closed_by_month(episodes, window)
     # Closures by month and reason, for every month any printed figure adds up.
     every = tables.outcomes_by_month(episodes, every_month, cats)
+    closed = metrics.closed_by_month(episodes, every_month)
     by_month = every[every["month"].isin(window)].reset_index(drop=True)
     ytd = tables.outcomes_year_to_date(episodes, end, cats)
     rates = tables.outcome_rates_by_month(episodes, window, cats)
@@ -244,21 +305,40 @@ def outcomes_figures(
     for row in every.itertuples():
         counts.add(("closed", row.month, row.closure_reason), row.episodes, row.month in window)
     for month, group in every.groupby("month", sort=True):
-        total = counts.add(("closed_total", month), group["episodes"].sum(), month in window)
-        counts.add_sum(total, [("closed", month, r) for r in group["closure_reason"]])
+        total = counts.add(("closed_total", month), closed[month], month in window)
+        if recorded:
+            counts.add_sum(total, [("closed", month, r) for r in group["closure_reason"]])
     for row in opened_closed.itertuples():  # opened: no printed sum links them
         counts.add(("opened", row.month), row.opened)
-    ytd_keys, ytd_total = _span_counts(counts, "ytd", this_year, reasons, reasons, True)
-    # The benchmark prints last year's total and two shares: the counts behind the shares.
-    year_keys, year_total = _span_counts(
-        counts, "last_year", last_year, reasons, [nfa, referral], True
-    )
+    spans = {
+        "ytd": (this_year, reasons, "the year to date"),
+        "last_year": (last_year, [nfa, referral], "the previous financial year"),
+    }
     if last_month is not None:
-        trend_keys, trend_total = _span_counts(
-            counts, "ytd_before", last_month, reasons, [nfa], True
-        )
+        spans["ytd_before"] = (last_month, [nfa], "the year to date a month earlier")
+    span_keys = {
+        name: _span_counts(counts, name, months, reasons, printed, recorded)
+        for name, (months, printed, _) in spans.items()
+    }
+    ytd_keys, ytd_total = span_keys["ytd"]
+    year_keys, year_total = span_keys["last_year"]
 
-    mask = _Masker(counts, publish)
+    not_known: dict[Key, str] = {}
+    for month in every_month:
+        if not coverage.covers_month(month):
+            reason = coverage.month_reason(month)
+            month_keys = [("closed", month, r) for r in reasons]
+            not_known.update(dict.fromkeys([*month_keys, ("closed_total", month)], reason))
+            not_known[("opened", month)] = reason
+    for name, (months, _, words) in spans.items():
+        if not coverage.covers_months(months):
+            keys = [*span_keys[name][0].values(), span_keys[name][1]]
+            not_known.update(dict.fromkeys(keys, coverage.span_reason(months, words)))
+    if not recorded:  # counts by reason, and shares of them: none can be known
+        by_reason = [k for k in counts.values if k[0] == "closed" or k[-1] in set(reasons)]
+        not_known.update({k: REASONS_NOT_RECORDED for k in by_reason if k not in not_known})
+
+    mask = _Masker(counts, publish, not_known)
     opened_closed = mask.column(opened_closed, "opened", [(("opened", m),) for m in window])
     opened_closed = mask.column(opened_closed, "closed", [(("closed_total", m),) for m in window])
     cell_keys = [
@@ -279,13 +359,16 @@ def outcomes_figures(
             column,
             [(("closed", m, reason), t) for m, t in zip(rates["month"], month_totals, strict=True)],
         )
-    spans = [(year_keys, year_total), (ytd_keys, ytd_total)]
-    bench = mask.column(bench, "cafs_ended", [(t,) for _, t in spans])
+    bench_spans = [(year_keys, year_total), (ytd_keys, ytd_total)]
+    bench = mask.column(bench, "cafs_ended", [(t,) for _, t in bench_spans])
     for column, reason in (
         ("pct_action_plan_completed_nfa", nfa),
         ("pct_referral_to_social_care", referral),
     ):
-        bench = mask.column(bench, column, [(k[reason], t) for k, t in spans])
+        bench = mask.column(bench, column, [(k[reason], t) for k, t in bench_spans])
+    if last_month is not None:
+        trend_keys, trend_total = span_keys["ytd_before"]
+        last_month_pct = mask.value(last_month_pct, trend_keys[nfa], trend_total)
     return OutcomesFigures(
         months=window,
         opened_closed=opened_closed,
@@ -294,11 +377,7 @@ def outcomes_figures(
         ytd_total=mask.value(int(counts.values[ytd_total]), ytd_total),
         rates=rates,
         benchmark=bench,
-        last_month_nfa_pct=(
-            mask.value(last_month_pct, trend_keys[nfa], trend_total)
-            if last_month is not None
-            else last_month_pct
-        ),
+        last_month_nfa_pct=last_month_pct,
         counts=mask.counts,
         hidden=mask.hidden,
     )
@@ -327,10 +406,15 @@ def outcomes_grid(figures: OutcomesFigures, cats: Categories | None = None) -> p
         for reason in wide.index
     }
     rows["Total"] = [*map(count, figures.opened_closed["closed"]), count(figures.ytd_total)]
-    rows["Total"] += [share(100.0 if figures.ytd_total else float("nan"))]  # n/a: none closed
+    total_share = (
+        figures.ytd_total  # the mark, hidden or not known, stands for its share too
+        if isinstance(figures.ytd_total, str)
+        else (100.0 if figures.ytd_total else float("nan"))  # n/a: none closed
+    )
+    rows["Total"] += [share(total_share)]
     for label, column, reason in (
-        ("% Action Plan complete NFA", "pct_action_plan_completed_nfa", nfa),
-        ("% Referral to Social Care", "pct_referral_to_social_care", referral),
+        (f"% {nfa}", "pct_action_plan_completed_nfa", nfa),
+        (f"% {referral}", "pct_referral_to_social_care", referral),
     ):
         rows[label] = [*map(share, figures.rates[column]), share(ytd.at[reason, "pct"]), ""]
     columns = [month_label(m) for m in wide.columns] + ["Total (YTD)", "% (YTD)"]
@@ -356,9 +440,17 @@ def time_open_figures(
     lead_agency: str | None = None,
     publish: bool = False,
     cats: Categories | None = None,
+    coverage: Coverage | None = None,
 ) -> TimeOpenFigures:
-    """A lead agency's open episodes by time open, and how many have been open a year or more."""
-    bands = tables.time_open_bands(episodes, snapshot_date, lead_agency, cats)
+    """A lead agency's open episodes by time open, and how many have been open a year or more.
+
+    ``coverage``: on a list that holds only recent work (an Annex A list), a band longer than
+    the list reaches back is not known, nor is any share of the whole caseload; the total is
+    then the count of the list's own open assessments.
+    """
+    coverage = coverage or Coverage()
+    day = metrics.as_timestamp(snapshot_date)
+    bands = tables.time_open_bands(episodes, day, lead_agency, cats)
     counts = LinkedCounts()
     keys = counts.add_each("band", bands["band"], bands["episodes"])
     total = counts.add(("open",), bands["episodes"].sum())
@@ -366,21 +458,40 @@ def time_open_figures(
     long_keys = [("band", b) for b in metrics.BANDS_OF_A_YEAR_OR_MORE]
     year_or_more = counts.add(("year_or_more",), sum(counts.values[k] for k in long_keys))
     counts.add_sum(year_or_more, long_keys)
-    mask = _Masker(counts, publish)
+    not_known = {
+        ("band", label): coverage.band_reason()
+        for label, _, upper in metrics.TIME_OPEN_BANDS
+        if not coverage.covers_band(upper, day)
+    }
+    if any(k in not_known for k in long_keys):
+        not_known[year_or_more] = coverage.band_reason()
+    shares = ("shares",)  # of the whole caseload: not known while any band is not
+    if not_known:
+        not_known[shares] = coverage.band_reason()
+    if not coverage.covers_day(day):
+        not_known = _everything_unknown(counts, coverage.day_reason(day))
+        not_known[shares] = coverage.day_reason(day)
+    mask = _Masker(counts, publish, not_known)
     bands = mask.column(bands, "episodes", [(k,) for k in keys])
-    bands = mask.column(bands, "pct", [(k, total) for k in keys])
+    bands = mask.column(bands, "pct", [(k, total, shares) for k in keys])
     long_count, open_count = counts.values[year_or_more], counts.values[total]
     return TimeOpenFigures(
         bands=bands,
         total=mask.value(open_count, total),
         year_or_more=mask.value(long_count, year_or_more),
-        pct_year_or_more=mask.value(metrics.pct(long_count, open_count), year_or_more, total),
+        pct_year_or_more=mask.value(
+            metrics.pct(long_count, open_count), year_or_more, total, shares
+        ),
         counts=mask.counts,
         hidden=mask.hidden,
     )
 
 
 # --------------------------------------------------------------------------- Strengthening Families
+
+
+#: The keys of the attachment counts, dated by their own day.
+ATTACHED = ("attached", "claimed", "unclaimed")
 
 
 @dataclass
@@ -401,9 +512,15 @@ def families_figures(
     attachments_as_at: str | pd.Timestamp,
     publish: bool = False,
     cats: Categories | None = None,
+    coverage: Coverage | None = None,
 ) -> FamiliesFigures:
-    """Strengthening Families: who meets the criteria, with which problems; attachments."""
+    """Strengthening Families: who meets the criteria, with which problems; attachments.
+
+    ``coverage``: the families closed since the programme's early start are not known when
+    the input starts after it (closures before its first record are not in it).
+    """
     cats = cats or categories()
+    coverage = coverage or Coverage()
     population = sf.families_on_report_date(episodes, families, as_at, cats)
     eligibility = sf.eligibility_summary(population, as_at)
     criteria = sf.criteria_table(population, families, as_at, cats)
@@ -463,7 +580,17 @@ def families_figures(
             keys[3], [keys[1], keys[2], counts.add((name, "earlier"), earlier, printed=False)]
         )
 
-    mask = _Masker(counts, publish)
+    not_known: dict[Key, str] = {}
+    early_start = sf.programme().early_start
+    if not coverage.covers_day(early_start):
+        closed_keys = [groups[1], ("not_assessed", 1), assessed[1], meeting[1], ("not_meeting", 1)]
+        not_known = dict.fromkeys(closed_keys, coverage.day_reason(early_start))
+    if not coverage.covers_day(as_at):
+        not_known = _everything_unknown(counts, coverage.day_reason(as_at))
+    elif not coverage.covers_day(attachments_as_at):
+        reason = coverage.day_reason(attachments_as_at)
+        not_known.update(dict.fromkeys([k for k in counts.values if k[0] in ATTACHED], reason))
+    mask = _Masker(counts, publish, not_known)
     eligibility = mask.column(eligibility, "families", [(k,) for k in groups])
     eligibility = mask.column(eligibility, "not_assessed", [("not_assessed", i) for i in range(2)])
     eligibility = mask.column(eligibility, "assessed", [(k,) for k in assessed])
@@ -688,11 +815,16 @@ def demographics_figures(
     period_end: str | pd.Period,
     window_months: int = 6,
     publish: bool = False,
-    covers_from: str | None = None,
+    coverage: Coverage | None = None,
 ) -> DemographicsFigures:
     """Assessments open at the snapshot and started over the window, by age band, sex and
-    ethnic group; each characteristic's groups add to the same printed totals."""
-    months = metrics.covered_months(metrics.rolling_months(period_end, window_months), covers_from)
+    ethnic group; each characteristic's groups add to the same printed totals.
+
+    ``coverage``: starts are counted over the months of the window the input covers whole.
+    """
+    coverage = coverage or Coverage()
+    window = metrics.rolling_months(period_end, window_months)
+    months = pd.PeriodIndex([m for m in window if coverage.covers_month(m)], freq="M")
     table = annex_a.demographics_table(episodes, snapshot_date, months)
     counts = LinkedCounts()
     columns = ["open", "started"] if len(months) else ["open"]

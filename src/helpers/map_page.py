@@ -43,13 +43,13 @@ class MapSettingError(SentenceError, ValueError):
 def lad_code_or_default(lad_code: str | None) -> str:
     """The district code as given (upper case), or the one in config when blank.
 
-    A value that is not shaped like a district code (``E08000026``) is a sentence saying so.
+    A value that is not shaped like a district code (``E06000052``) is a sentence saying so.
     """
     code = str(lad_code or "").strip().upper() or categories().lad_code
     if not re.fullmatch(LAD_CODE_PATTERN, code):
         raise MapSettingError(
             f"{lad_code!r} is not a local authority district code: it is E or W, then 0, then "
-            "seven digits, for example E08000026 for Coventry or E06000052 for Cornwall."
+            "seven digits, for example E06000052 for Cornwall."
         )
     return code
 

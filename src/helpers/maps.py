@@ -32,6 +32,7 @@ from matplotlib.patches import Patch, Rectangle
 from helpers.disclosure import is_suppressed, policy, suppression_note
 from helpers.formats import long_date, number
 from helpers.geo import DECILES, agency_label, msoa_of
+from helpers.parameters import SCHEMES as SCHEMES  # kept with the notebooks' other settings
 from helpers.plotting import (
     LEGEND_EDGE_COLOUR,
     PALETTE,
@@ -41,10 +42,6 @@ from helpers.plotting import (
     footer_room,
 )
 from helpers.reference import IMD_EDITIONS, ImdEdition, boundary_attribution
-
-#: The classification schemes offered for the episodes map (names as mapclassify spells them).
-SCHEMES: tuple[str, ...] = ("NaturalBreaks", "FisherJenks", "Quantiles", "EqualInterval")
-
 
 EPISODES_CMAP = "Purples"
 #: IMD deciles 1..10: RdYlBu runs red -> yellow -> blue, so decile 1 (most deprived) is dark

@@ -75,14 +75,16 @@ def rolling_months(period_end: str | pd.Period, n: int = 13) -> pd.PeriodIndex:
     return pd.period_range(end=end, periods=n, freq="M")
 
 
-def covered_months(months: pd.PeriodIndex, covers_from: str | None) -> pd.PeriodIndex:
+def covered_months(
+    months: pd.PeriodIndex, covers_from: str | pd.Timestamp | None
+) -> pd.PeriodIndex:
     """The months of a window that an extract covers whole.
 
-    All of them, unless the extract covers only the work from ``covers_from`` (ISO date; an
-    Annex A list holds about six months): then a month that starts before that day is left
-    out, since counting part of its days (or none) would read as a fall to zero.
+    All of them, unless the extract's records start on ``covers_from`` (an Annex A list holds
+    about six months; any extract has a first record): then a month that starts before that
+    day is left out, since counting part of its days (or none) would read as a fall to zero.
     """
-    if not covers_from:
+    if covers_from is None or (isinstance(covers_from, str) and not covers_from):
         return months
     first = pd.Timestamp(covers_from)
     return months[[month.start_time >= first for month in months]]

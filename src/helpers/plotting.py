@@ -17,9 +17,18 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from helpers.coverage import NOT_KNOWN_WORDS, is_mark, is_not_known, not_known_note
 from helpers.disclosure import is_suppressed, policy, suppression_note
 from helpers.formats import month_label, number, percent
-from helpers.rag import NO_VALUE, NOT_PUBLISHED, Indicator, rag_colour, rag_status, trend
+from helpers.rag import (
+    NO_VALUE,
+    NOT_KNOWN,
+    NOT_PUBLISHED,
+    Indicator,
+    rag_colour,
+    rag_status,
+    trend,
+)
 
 # Colour-blind-safe categorical palette (Okabe-Ito), in a fixed order so a category keeps its
 # colour from chart to chart.
@@ -73,7 +82,10 @@ FOOTER_COLOUR = "#555555"
 
 
 def _said(value: object, words=number) -> str:
-    """A figure as alt text says it: the mark where it is hidden, never the hidden value."""
+    """A figure as alt text says it: the mark where it is hidden, never the hidden value;
+    "not known" where the input cannot give it."""
+    if is_not_known(value):
+        return NOT_KNOWN_WORDS
     if is_suppressed(value):
         return str(value)
     if value is None or pd.isna(value):
@@ -145,17 +157,16 @@ def _show_charts_at_print_resolution() -> None:
 
 
 def shown_values(values) -> pd.Series:
-    """Numbers to draw: a suppressed figure becomes NaN (nothing drawn), never its value."""
-    return pd.Series(
-        [float("nan") if is_suppressed(v) else float(v) for v in values], dtype="float64"
-    )
+    """Numbers to draw: a suppressed or not-known figure becomes NaN (nothing drawn)."""
+    return pd.Series([float("nan") if is_mark(v) else float(v) for v in values], dtype="float64")
 
 
 def _suppression_footer(source: str, *columns) -> str:
-    """The source line, with what the mark means when a chart shows it."""
-    if any(is_suppressed(v) for column in columns for v in column):
-        return f"{source}\n{suppression_note()}"
-    return source
+    """The source line, with what each mark means when a chart shows it."""
+    values = [v for column in columns for v in column]
+    notes = [suppression_note()] if any(is_suppressed(v) for v in values) else []
+    notes += [n for n in [not_known_note(values)] if n]
+    return "\n".join([source, *notes])
 
 
 def add_footer(fig: Figure, source: str) -> None:
@@ -206,9 +217,9 @@ def category_bar_chart(
         colours = [PALETTE[i % len(PALETTE)] for i in range(len(table))][::-1]
     bars = ax.barh(ordered[category].astype(str), lengths.fillna(0), color=colours)
     for bar, count, share in zip(bars, ordered[value], ordered["pct"], strict=True):
-        if is_suppressed(count):
+        if is_mark(count):
             label = count
-        elif is_suppressed(share) or pd.isna(share):  # hidden, or a share of nothing
+        elif is_mark(share) or pd.isna(share):  # hidden, not known, or a share of nothing
             label = number(count)
         else:
             label = f"{number(count)} ({percent(share)})"
@@ -257,7 +268,7 @@ def opened_closed_chart(table: pd.DataFrame, title: str, source: str) -> Figure:
         heights = shown_values(table[column])
         ax.bar([p + offset for p in positions], heights.fillna(0), width, label=label, color=colour)
         for p, value in zip(positions, table[column], strict=True):
-            if is_suppressed(value):
+            if is_mark(value):
                 ax.annotate(
                     value,
                     (p + offset, 0),
@@ -376,12 +387,14 @@ def rag_badge_html(
 def indicator_badge(ind: Indicator, value: object, previous: object) -> dict[str, str]:
     """What an indicator's RAG box says (either figure may be hidden): the words of
     :func:`rag_badge_html`, also what the edition's front page repeats as its headline."""
-    if is_suppressed(value):
+    if is_not_known(value):
+        status, arrow, words, shown = NOT_KNOWN, "–", "not known", NOT_KNOWN_WORDS
+    elif is_suppressed(value):
         status, arrow, words, shown = NOT_PUBLISHED, "–", "not published", str(value)
     elif value is None or math.isnan(float(value)):
         status, arrow, words, shown = NO_VALUE, "–", "nothing to compare", "no data"
     else:
-        earlier = float("nan") if is_suppressed(previous) else float(previous)
+        earlier = float("nan") if is_mark(previous) else float(previous)
         direction = trend(float(value), earlier, ind)
         status, arrow, words = rag_status(float(value), ind), direction.arrow, direction.words
         shown = percent(value)

@@ -27,8 +27,10 @@ import papermill
 import yaml
 
 from helpers.config import SentenceError
+from helpers.coverage import Coverage, period_problem
 from helpers.extract import Extract, extract_taken_on
 from helpers.formats import long_date
+from helpers.parameters import ParameterError, check_value
 from helpers.period import DEPENDENT_DATES
 
 #: Set by the batch itself for every notebook (``--data-dir``, the report's tables, ``--publish``).
@@ -175,6 +177,10 @@ def check_plan(plan: dict[str, dict], notebooks_dir: Path, source: str) -> dict[
                     f"{_nearest(name, valid)}Its parameters are: {', '.join(valid) or 'none'}."
                 )
             checked[notebook][name] = _checked_value(taken[name], value, where)
+            try:  # against the config and the parameter's range (helpers.parameters)
+                check_value(name, checked[notebook][name], notebook, f"{source}: {notebook}: ")
+            except ParameterError as error:
+                raise RefusedError(str(error)) from None
     return checked
 
 
@@ -271,6 +277,18 @@ def stale_warning(
         f"period ends on {long_date(period_end)}: the figures after it may be missing rather "
         "than zero. Check that the extract is complete."
     )
+
+
+def check_first_record(
+    plan: dict[str, dict], notebooks_dir: Path, coverage: Coverage, source: str
+) -> None:
+    """Refuse a period that ends before the extract's first record: every figure would be
+    missing, not zero. The message names both dates and the notebook."""
+    if coverage.first_day is None:
+        return
+    for notebook, name, day in _period_ends(plan, notebooks_dir):
+        if pd.Timestamp(day) < coverage.first_day:  # a later one is check_coverage's
+            raise RefusedError(f"{source}: {notebook} {name}: {period_problem(coverage, day, day)}")
 
 
 def check_coverage(

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from helpers import __version__
 from helpers.annex_a import KIND as ANNEX_A_KIND
+from helpers.annex_a import cannot_show
 from helpers.config import PROJECT_ROOT
+from helpers.coverage import coverage_of, months_without_activity
 from helpers.extract import SYNTHETIC_DIR, SYNTHETIC_MANIFEST, Extract
 
 #: The manifests of the synthetic inputs committed with the repository, whose checksums they
@@ -49,9 +51,16 @@ def data_source(extract: Extract) -> dict:
         "extract_sha256": extract.sha256,
         "helpers_version": __version__,
         "kind": extract.kind,
-        "absent": list(extract.absent),
+        "absent": [*extract.absent, *_demographics_absent(extract)],
         "covers_from": extract.covers_from,
+        "coverage": coverage_of(extract).record(),
+        "months_without_activity": months_without_activity(extract),
     }
+
+
+def _demographics_absent(extract: Extract) -> list[str]:
+    """``["demographics"]`` when the extract records no age, sex and ethnicity (a native one)."""
+    return ["demographics"] if cannot_show(extract, "demographics") else []
 
 
 def described(source: dict) -> str:

@@ -35,10 +35,12 @@ NOT_PUBLISHED = "Not published"
 NOT_PUBLISHED_COLOUR = "#7F7F7F"
 #: The status of an indicator with nothing to measure in the period (no CAF open, none closed).
 NO_VALUE = "No status"
+#: The status of an indicator whose value the input cannot give (it needs earlier records).
+NOT_KNOWN = "Not known"
 
 
 def rag_colour(status: str) -> str:
-    if status in (NOT_PUBLISHED, NO_VALUE):
+    if status in (NOT_PUBLISHED, NO_VALUE, NOT_KNOWN):
         return NOT_PUBLISHED_COLOUR
     return rag_config()["colours"][status]
 

@@ -18,6 +18,7 @@ import pandas as pd
 from helpers import families as sf
 from helpers import metrics, tables
 from helpers.config import Categories, categories
+from helpers.coverage import coverage_of, is_mark, is_not_known, reason_of
 from helpers.disclosure import is_suppressed
 from helpers.extract import Extract
 from helpers.figures import (
@@ -63,6 +64,8 @@ def _decimals(value: object) -> int:
 def _status(row: _Row) -> str:
     if row.recomputed is None:
         return "not comparable"
+    if is_not_known(row.recomputed):  # the extract does not cover the figure's date
+        return "not known"
     if is_suppressed(row.recomputed):
         return "suppressed"
     if isinstance(row.published, str):
@@ -76,11 +79,11 @@ def _status(row: _Row) -> str:
 
 
 def _count(value: object) -> object:
-    return value if is_suppressed(value) else int(value)
+    return value if is_mark(value) else int(value)
 
 
 def _share(value: object) -> object:
-    return value if is_suppressed(value) else float(value)
+    return value if is_mark(value) else float(value)
 
 
 def _dashboard(extract: Extract, cats: Categories, publish: bool) -> Iterable[_Row]:
@@ -90,10 +93,22 @@ def _dashboard(extract: Extract, cats: Categories, publish: bool) -> Iterable[_R
     # The refusals were printed year to date at two month ends; the later is the period's end.
     refusal_days = _refusal_days(doc["refusals"])
     figures = lead_agency_figures(
-        extract.episodes, extract.refusals, a11["snapshot"], refusal_days[-1], publish, cats
+        extract.episodes,
+        extract.refusals,
+        a11["snapshot"],
+        refusal_days[-1],
+        publish,
+        cats,
+        coverage_of(extract),
     )
     table = figures.open_table.set_index("lead_agency")
     for agency, (count, share) in a11["rows"].items():
+        if agency not in table.index:  # another council's agencies: the printed one is not theirs
+            yield _Row(section, f"{agency}, CAFs open", count, None, note=NOT_CONFIGURED)
+            yield _Row(
+                section, f"{agency}, share of CAFs open (%)", share, None, note=NOT_CONFIGURED
+            )
+            continue
         yield _Row(section, f"{agency}, CAFs open", count, _count(table.at[agency, "episodes"]))
         yield _Row(
             section, f"{agency}, share of CAFs open (%)", share, _share(table.at[agency, "pct"])
@@ -122,10 +137,12 @@ def _dashboard(extract: Extract, cats: Categories, publish: bool) -> Iterable[_R
         decimals=0,
         note="a rounded claim in the commentary, compared to the nearest whole percent",
     )
+    claim = "health_share_previous_month_pct"  # the agency it names, as the figures file does
+    named = next((a for a in a11["rows"] if claim.startswith(a.lower())), "an agency")
     yield _Row(
         section,
-        "Commentary: Health's share the month before, '6%' (%)",
-        a11["commentary_claims"]["health_share_previous_month_pct"],
+        f"Commentary: {named}'s share the month before, '6%' (%)",
+        a11["commentary_claims"][claim],
         None,
         note="the previous month's counts were not printed",
     )
@@ -143,6 +160,9 @@ def _dashboard(extract: Extract, cats: Categories, publish: bool) -> Iterable[_R
     yield from _outcomes(extract, cats, doc, publish)
 
 
+#: Why a printed figure of a category the council's config does not hold cannot be compared.
+NOT_CONFIGURED = "no category of this name in config/categories.yaml"
+
 #: How the published figures file names a year-to-date refusals count: ``ytd_to_2015-08-31``.
 REFUSALS_KEY = "ytd_to_"
 
@@ -153,7 +173,7 @@ def _refusal_days(printed: dict) -> list[pd.Timestamp]:
 
 
 def _rag(value: object, key: str) -> object:
-    return value if is_suppressed(value) else rag_status(value, indicator(key))
+    return value if is_mark(value) else rag_status(value, indicator(key))
 
 
 def _outcomes(extract: Extract, cats: Categories, doc: dict, publish: bool) -> Iterable[_Row]:
@@ -161,10 +181,17 @@ def _outcomes(extract: Extract, cats: Categories, doc: dict, publish: bool) -> I
     months = pd.PeriodIndex([pd.Period(str(m), freq="M") for m in a12["months"]])
     section = "1.2 CAF outcomes (rolling 13 months)"
     year_to_date = "year to date"
-    figures = outcomes_figures(extract.episodes, months[-1], len(months), publish, cats)
+    figures = outcomes_figures(
+        extract.episodes, months[-1], len(months), publish, cats, coverage_of(extract)
+    )
     by_month = figures.by_month.set_index(["month", "closure_reason"])["episodes"]
     ytd = figures.ytd.set_index("closure_reason")
     for reason, (monthly, (ytd_count, ytd_pct)) in a12["rows"].items():
+        if reason not in ytd.index:  # a closure reason the council does not record
+            for month, printed in [*zip(months, monthly, strict=True), (year_to_date, ytd_count)]:
+                label = f"{reason}, {month if isinstance(month, str) else month_label(month)}"
+                yield _Row(section, label, printed, None, note=NOT_CONFIGURED)
+            continue
         for month, printed in zip(months, monthly, strict=True):
             label = f"{reason}, {month_label(month)}"
             yield _Row(section, label, printed, _count(by_month.loc[(month, reason)]))
@@ -226,7 +253,13 @@ def _strengthening_families(extract: Extract, cats: Categories, publish: bool) -
     # The phase 2 figures were counted at the dashboard's snapshot of open cases.
     as_at = printed_figures()["dashboard_2015_10"]["indicator_1_1_open_by_lead_agency"]["snapshot"]
     figures = families_figures(
-        extract.episodes, extract.families, as_at, prog.target_date_2015_16, publish, cats
+        extract.episodes,
+        extract.families,
+        as_at,
+        prog.target_date_2015_16,
+        publish,
+        cats,
+        coverage_of(extract),
     )
     eligibility = figures.eligibility["meeting_criteria"]  # open at level 3, then closed since
     yield _Row(
@@ -261,7 +294,7 @@ def _strengthening_families(extract: Extract, cats: Categories, publish: bool) -
         "Phase 2 families attached early, share of 3,130 (%)",
         doc["phase_2_early_families"]["pct"],
         rows.iloc[1]
-        if is_suppressed(rows.iloc[1])
+        if is_mark(rows.iloc[1])
         else metrics.pct(int(rows.iloc[1]), prog.families_over_five_years),
         decimals=0,
     )
@@ -344,7 +377,7 @@ def _cff_report(extract: Extract, cats: Categories, publish: bool) -> Iterable[_
     doc = printed_figures()["cff_report_2016_03"]
     section = "CFF caseload by time open (11 Jan 2016)"
     figures = time_open_figures(
-        extract.episodes, doc["open_episodes_snapshot"], None, publish, cats
+        extract.episodes, doc["open_episodes_snapshot"], None, publish, cats, coverage_of(extract)
     )
     bands = figures.bands.set_index("band")
     yield _Row(section, "Episodes open", doc["open_episodes_total"], _count(figures.total))
@@ -405,6 +438,8 @@ def reconciliation_table(
                 published, note = row.recomputed, _join(note, "hidden in the published edition")
             elif status == "not comparable":
                 note = note or "the extract cannot give this figure"
+            elif status == "not known":
+                note = _join(note, reason_of(row.recomputed))
             rows.append(
                 {
                     "document": DOCUMENT_NAMES[document],
@@ -457,8 +492,10 @@ def _plain(value: object, unit: str, recomputed: bool = False) -> str:
 
     Counts can arrive as floats where a frame held a gap, so they are made whole here.
     """
-    if value is None or is_suppressed(value) or isinstance(value, str):
-        return "" if value is None else str(value)
+    if value is None or is_not_known(value):  # blank: the status and note say why
+        return ""
+    if is_suppressed(value) or isinstance(value, str):
+        return str(value)
     number_ = float(value)
     if math.isnan(number_):
         return ""
@@ -510,6 +547,8 @@ def summary_in_words(table: pd.DataFrame) -> str:
         parts.append(f"{counts['not computable']:,} have nothing to compute them from")
     if counts.get("suppressed", 0):
         parts.append(f"{counts['suppressed']:,} are hidden in this published edition")
+    if counts.get("not known", 0):
+        parts.append(f"{counts['not known']:,} are not known from this extract (its dates)")
     if agree == total:
         return f"Every one of the {total:,} printed figures agrees with the recomputed figure."
     listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]

@@ -27,7 +27,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="IProgress not found")
     import pooch
 
-from helpers.config import PROJECT_ROOT, SentenceError
+from helpers.config import PROJECT_ROOT, SentenceError, load_yaml
 
 MIRROR_ENV = "EARLYHELP_REFERENCE_MIRROR"  # a folder mirroring the publishers' files
 CACHE_ENV = "EARLYHELP_REFERENCE_CACHE"  # where downloads are kept (default data/raw/reference)
@@ -197,8 +197,15 @@ def imd_available(**fetch_options) -> tuple[bool, str]:
 # --------------------------------------------------------------------------- boundaries
 
 
+def _published_authority() -> str:
+    """The district the reproduced 2015-16 reports are of, as the repository's own record of
+    their figures gives it (not a council's ``EARLYHELP_CONFIG_DIR``)."""
+    published = load_yaml(PROJECT_ROOT / "config" / "published" / "figures.yaml")
+    return str(published["local_authority"]["lad_code"])
+
+
 #: The district whose LSOA (2011) boundaries are committed, so that its map needs no download.
-COMMITTED_BOUNDARIES_LAD = "E08000026"  # Coventry
+COMMITTED_BOUNDARIES_LAD = _published_authority()
 
 
 def rebuild_lsoa_boundaries(
@@ -528,8 +535,8 @@ def check_lad_code(lad_code: str, lookup: pd.DataFrame) -> str:
     if rows.empty:
         raise AuthorityError(
             f"{lad_code!r} is not the code of a local authority district in England "
-            "(the ONS district codes of 2022, for example E08000026 for Coventry or E06000052 "
-            "for Cornwall). Set the district code of your authority."
+            "(the ONS district codes of 2022, for example E06000052 for Cornwall). Set the "
+            "district code of your authority."
         )
     if code.startswith("W"):
         raise AuthorityError(

@@ -11,14 +11,27 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import HTML, display
+from IPython.display import HTML, Markdown, display
 
-from helpers import annex_a
+from helpers import annex_a, outputs
 from helpers.annex_a import load_report_extract
-from helpers.config import SentenceError
+from helpers.config import SentenceError, categories, config_dir, load_yaml
+from helpers.coverage import (
+    Coverage,
+    CoverageError,
+    coverage_of,
+    is_mark,
+    is_not_known,
+    no_activity_sentence,
+    not_known_mark,
+    not_known_note,
+    period_problem,
+    reason_of,
+)
 from helpers.disclosure import is_suppressed, suppression_note
 from helpers.extract import TAKEN_INFERRED, Extract, is_committed_synthetic, source_words
 from helpers.formats import (
@@ -171,10 +184,10 @@ def _in_words(listing: pd.DataFrame) -> pd.DataFrame:
 
 
 def _format(column: str, series: pd.Series) -> Callable[[object], object] | None:
-    if len(series) and series.map(is_suppressed).any():  # the mark passes through, numbers not
-        shown = pd.Series([v for v in series if not is_suppressed(v)])
-        unmarked = _format(column, shown if len(shown) else pd.Series([0]))
-        return lambda v: v if is_suppressed(v) else (unmarked(v) if unmarked else v)
+    if len(series) and series.map(is_mark).any():  # the marks pass through, numbers not
+        shown = pd.Series([v for v in series if not is_mark(v)])
+        unmarked = _format(column, shown.infer_objects() if len(shown) else pd.Series([0]))
+        return lambda v: v if is_mark(v) else (unmarked(v) if unmarked else v)
     if column.startswith(PCT_COLUMNS_PREFIX):
         return lambda v: "" if pd.isna(v) else percent(v)
     if pd.api.types.is_integer_dtype(series):
@@ -197,7 +210,7 @@ def _reads_as_numbers(series: pd.Series) -> bool:
     # pandas 3 gives text its own dtype ("str"); earlier versions, object.
     if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
         return False
-    texts = [v for v in series if isinstance(v, str) and v and not is_suppressed(v)]
+    texts = [v for v in series if isinstance(v, str) and v and not is_mark(v)]
     numbers = [v for v in series if isinstance(v, int | float) and not isinstance(v, bool)]
     return (
         bool(texts or numbers)
@@ -252,9 +265,9 @@ def table_html(
             {"selector": "td", "props": "padding:3px 8px"},
         ]
     )
-    note = (
-        f'<p style="font-size:85%;color:#555">{suppression_note()}</p>' if _has_mark(table) else ""
-    )
+    notes = [suppression_note()] if _has_mark(table) else []
+    notes += [n for n in [not_known_note(table.to_numpy().ravel())] if n]
+    note = "".join(f'<p style="font-size:85%;color:#555">{escape(n)}</p>' for n in notes)
     return HTML(styler.to_html() + note)
 
 
@@ -262,6 +275,21 @@ def show_table(
     table: pd.DataFrame, caption: str | None = None, labels: dict[str, str] | None = None
 ) -> None:
     display(table_html(table, caption, labels))
+
+
+def write_table(table: pd.DataFrame, name: str, output_dir: str | Path | None) -> None:
+    """Write ``<name>.csv``, and beside it ``<name>.not_known.csv`` listing each cell that holds
+    the not-known mark (the row as a spreadsheet numbers it, the column, and why)."""
+    outputs.write_table(table, name, output_dir)
+    cells = [
+        (row + 2, column, reason_of(value))
+        for column in table.columns
+        for row, value in enumerate(table[column])
+        if is_not_known(value)
+    ]
+    if cells and output_dir:
+        listing = pd.DataFrame(cells, columns=["row", "column", "reason"])
+        outputs.write_table(listing, f"{name}.not_known", output_dir)
 
 
 def show_notes(notes: list[str], heading: str = "Notes on the printed dashboard") -> None:
@@ -284,22 +312,46 @@ def warn(message: str, notebook: str, output_dir: str | Path | None) -> None:
 
 @dataclass(frozen=True)
 class Section:
-    """What every section opens with: its extract, the chart footer, and its dates."""
+    """What every section opens with: its extract, the chart footer, its dates, and the days
+    its input covers."""
 
     extract: Extract
     source: str
     dates: ReportDates | None
+    coverage: Coverage = Coverage()
+
+
+@cache
+def _introductions_at(path: Path) -> dict:
+    return (load_yaml(path) or {}) if path.is_file() else {}
+
+
+def introduction(section: str, extract: Extract) -> str:
+    """What the page says it is, for the kind of input it is made from (``config/sections.yaml``),
+    with the council's team and authority named from its config; blank when none is set."""
+    texts = _introductions_at(config_dir() / "sections.yaml").get(section) or {}
+    text = texts.get(extract.kind) or ""
+    cats = categories()
+    return text.format(team=cats.children_and_families_first, authority=cats.local_authority_name)
 
 
 def open_section(
-    data_dir: str, publish: bool = False, report_month: str = "", **date_overrides: str
+    data_dir: str,
+    publish: bool = False,
+    report_month: str = "",
+    section: str = "",
+    **date_overrides: str,
 ) -> Section:
-    """The common opening of every notebook: house style, the extract, the banner, the dates.
+    """The common opening of every notebook: house style, the page's introduction for its kind
+    of input (``section``: the notebook's name), the extract, the banner, the dates, and the
+    days the input covers.
 
     ``report_month`` (YYYY-MM) dates the section; each of ``date_overrides`` (``snapshot_date``,
     ...) follows from it unless given, and the page then says which dates it used. A section
     dated by one day passes ``snapshot_date`` alone. A month the extract had not finished when
-    it was taken is said to be reported in part, on the page.
+    it was taken is said to be reported in part, on the page. A period the input does not
+    cover at all (it ends before the first record, or starts after the extract was taken) stops
+    the section with a sentence naming both (:class:`helpers.coverage.CoverageError`).
     """
     use_house_style()
     extract = load_report_extract(data_dir)
@@ -309,12 +361,34 @@ def open_section(
         dates = snapshot_dates(date_overrides["snapshot_date"])
     else:
         dates = None
+    if intro := introduction(section, extract):
+        display(Markdown(escape(intro)))
     display(data_source_banner(extract, publish))
+    coverage = coverage_of(extract)
     if dates is not None:
         display(HTML(dates_html(dates, extract)))
-    if coverage := annex_a.coverage_sentence(extract):
-        display(HTML(f'<p class="coverage">{escape(coverage)}</p>'))
-    return Section(extract, source_line(extract), dates)
+        first = dates.snapshot_date if dates.dated_by_snapshot else dates.period.month.start_time
+        if problem := period_problem(coverage, first, dates.latest):
+            raise CoverageError(problem)
+    display(HTML(f'<p class="coverage">{escape(coverage_statement(coverage))}</p>'))
+    quiet = None
+    if dates is not None and not dates.dated_by_snapshot:
+        quiet = no_activity_sentence(extract, dates.period.month)
+    if quiet:
+        display(HTML(f'<p class="no-activity"><b>Nothing recorded.</b> {escape(quiet)}</p>'))
+    return Section(extract, source_line(extract), dates, coverage)
+
+
+def coverage_statement(coverage: Coverage) -> str:
+    """The days the input covers, and (for a list of recent work) what that means for counts."""
+    words = coverage.words()
+    if coverage.started_only:
+        words += (
+            " It holds only the assessments started since then: a count of open assessments "
+            "counts only those, and a figure that needs earlier work is shown as "
+            f"{not_known_mark()} (not known)."
+        )
+    return words
 
 
 class SectionNotHeld(SentenceError):

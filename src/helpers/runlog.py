@@ -107,6 +107,7 @@ class RunLog:
             f"data: {self.data}",
             f"data source: {described_source(source)}",
             f"data sha256: {source.get('extract_sha256', 'not read')}",
+            f"data covers: {_covers(source)}",
             f"partial month: {self.partial_month or 'no'}",
             f"code version: {code_version()}",
             "packages:",
@@ -128,6 +129,20 @@ class RunLog:
         path = folder / LOG_NAME
         path.write_text(self.text(), encoding="utf-8")
         return path
+
+
+def _covers(source: dict) -> str:
+    """The days the data covers, file by file (``helpers.coverage``), as ISO dates."""
+    coverage = source.get("coverage") or {}
+    if not coverage.get("first_day"):
+        return "not read"
+    files = "; ".join(
+        f"{name} from {first}" for name, (first, _) in (coverage.get("files") or {}).items()
+    )
+    year = coverage.get("budget_financial_year") or "undated"
+    return f"{coverage['first_day']} to {coverage['last_day']} ({files}; budget {year})" + (
+        "; only the work started in that span (a list)" if coverage.get("started_only") else ""
+    )
 
 
 def _parameters(parameters: dict) -> str:

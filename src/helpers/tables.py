@@ -173,10 +173,13 @@ def outcome_rates_by_month(
 ) -> pd.DataFrame:
     """The dashboard's two percentage rows for each month."""
     cats = _cats(cats)
-    table = outcomes_by_month(episodes, months, cats).pivot(
-        index="month", columns="closure_reason", values="episodes"
+    # Every configured reason as a column, whether or not any closure in the months has it.
+    table = (
+        outcomes_by_month(episodes, months, cats)
+        .pivot(index="month", columns="closure_reason", values="episodes")
+        .reindex(index=months, columns=list(cats.closure_reasons), fill_value=0)
     )
-    total = table.sum(axis=1)
+    total = table.sum(axis=1).astype("int64")
     return pd.DataFrame(
         {
             "month": table.index,

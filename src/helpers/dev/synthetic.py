@@ -567,6 +567,8 @@ def write_extract(
         "generator": "helpers.dev.synthetic",
         "seed": seed,
         "extract_date": taken.date().isoformat(),
+        # The budget lines are the financial year's forecast in which the extract was taken.
+        "budget_financial_year": ReportPeriod.of(taken).financial_year_label,
         "sha256": extract_sha256(folder),
         "note": note,
     }
