@@ -20,6 +20,7 @@ import pandas as pd
 
 from helpers import geo
 from helpers.config import SentenceError, categories
+from helpers.disclosure import is_suppressed
 from helpers.reference import (
     MIRROR_ENV,
     AuthorityError,
@@ -314,6 +315,35 @@ def placed_in_words(figures: Any, who: str, snapshot_date: object, area: str) ->
     if figures.lsoas_without == 0:
         return words + f"; every one of those {plural} has an open episode."
     return words + f"; {number(figures.lsoas_without)} of those {plural} have no open episode."
+
+
+#: A real authority's extract places nearly every home on its own map; when more than this share
+#: of the open episodes cannot be placed, the district code or the homes' vintage is likely wrong.
+MOSTLY_OFF_MAP_SHARE = 0.5
+
+
+def off_map_warning(figures: Any, setup: MapSetup) -> str | None:
+    """The run's warning when the open episodes' homes are not, or mostly not, on the map.
+
+    A district code that is not the extract's own, or homes coded in another LSOA vintage, leave
+    the map empty without a word otherwise. No count is given (the warning goes to the run log
+    of a published edition too); a hidden total still shows that there are open episodes.
+    """
+    placed, total = figures.placed, figures.total_open
+    if is_suppressed(total) or is_suppressed(placed):
+        mostly_off = placed == 0 and not is_suppressed(placed)
+    else:
+        mostly_off = total > 0 and (total - placed) / total > MOSTLY_OFF_MAP_SHARE
+    if not mostly_off:
+        return None
+    which = "None" if placed == 0 else "Fewer than half"
+    return (
+        f"{which} of the open episodes' homes are in one of {setup.area}'s LSOAs "
+        f"(district {setup.lad_code}, LSOA ({setup.lsoa_vintage}) codes): check that the district "
+        "code (--la, or lad_code in config/categories.yaml) is the extract's own authority, and "
+        "that the homes are coded as LSOAs of that authority. The episodes not on the map are "
+        "listed on the page by reason."
+    )
 
 
 def busiest_table(
