@@ -498,10 +498,11 @@ def test_a_month_with_nothing_recorded_is_reported_with_a_note_and_a_warning(tmp
         "  02_opened_closed_outcomes:\n    report_month: 2014-06\n",
         encoding="utf-8",
     )
-    run = batch("--edition", str(edition), "--data-dir", str(source), "--output-dir", str(tmp_path))
+    reports = tmp_path / "reports"  # beside the edition, not its commentary folder (quiet/)
+    run = batch("--edition", str(edition), "--data-dir", str(source), "--output-dir", str(reports))
     assert run.returncode == 0, run.stderr
     assert "Nothing was recorded in June 2014" in run.stdout
-    page = (tmp_path / "2014-06" / "html" / "02_opened_closed_outcomes.html").read_text("utf-8")
+    page = (reports / "quiet" / "html" / "02_opened_closed_outcomes.html").read_text("utf-8")
     assert "Nothing was recorded in June 2014" in page
 
 
@@ -529,5 +530,5 @@ def test_publishing_asks_commentary_only_for_the_sections_shown(tmp_path):
     (commentary / "01_open_by_lead_agency.md").write_text(parts, encoding="utf-8")
     run = batch("--edition", str(edition), "--publish", "--output-dir", str(tmp_path / "out"))
     assert run.returncode == 0, run.stderr  # 05 is left out: no commentary asked for it
-    front = (tmp_path / "out" / "2016-03-published" / "index.html").read_text("utf-8")
+    front = (tmp_path / "out" / "inspection-published" / "index.html").read_text("utf-8")
     assert "Strengthening Families" in front and "does not record which children" in front
