@@ -11,8 +11,9 @@ STAMP  := $(VENV)/.installed
 EDITION ?= config/editions/board-2015-10.yaml
 CODE   := $(wildcard src tests notebooks benchmarks)
 # The kernel keeps the name python3 (the notebooks, nbval and Papermill ask for it by that name);
-# its display name tells the analyst in JupyterLab which environment it runs in.
-KERNEL_DISPLAY_NAME := Early Help reporting (.venv)
+# its display name tells the analyst in JupyterLab which environment it runs in, and is the one
+# the committed notebooks name (helpers.dev.notebooks.KERNELSPEC), so that they open unmodified.
+KERNEL_DISPLAY_NAME := Early Help reporting
 # Extra options for `make lab`, e.g. LAB_ARGS="--no-browser --port=8899".
 LAB_ARGS ?=
 # Jupyter refuses to start as root unless told to; containers often run as root.
@@ -30,7 +31,7 @@ help:
 	@echo "make notebooks  re-execute the committed notebooks on the synthetic extract"
 	@echo "make format     format code and notebooks with ruff"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"

@@ -35,8 +35,9 @@ class Loaded:
 
 
 @contextmanager
-def offline_chromium() -> Iterator[object]:
-    """A Selenium Chrome driver on Debian's Chromium with every host unreachable."""
+def offline_chromium(loopback: bool = False) -> Iterator[object]:
+    """A Selenium Chrome driver on Debian's Chromium with every host unreachable (but this
+    machine's loopback address, with ``loopback``: a server the test itself started)."""
     webdriver = pytest.importorskip("selenium.webdriver")
     chromium, driver_path = find_chromium(), shutil.which("chromedriver")
     if chromium is None or driver_path is None:
@@ -51,7 +52,7 @@ def offline_chromium() -> Iterator[object]:
         "--disable-component-update",
         "--no-first-run",
         "--disable-sync",
-        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--host-resolver-rules=MAP * ~NOTFOUND" + (", EXCLUDE 127.0.0.1" if loopback else ""),
         "--window-size=1200,1600",
     ):
         options.add_argument(flag)

@@ -21,8 +21,10 @@ from pathlib import Path
 import pytest
 
 from helpers.config import PROJECT_ROOT
+from helpers.dev.notebooks import KERNELSPEC
 
-DISPLAY_NAME = "Early Help reporting (.venv)"
+DISPLAY_NAME = KERNELSPEC["display_name"]
+
 STARTUP_SECONDS = 90
 REQUEST_SECONDS = 10
 
@@ -107,3 +109,43 @@ def test_make_lab_serves_jupyterlab_with_the_projects_kernel(lab_server: str):
     notification = json.loads(body)["schema"]["properties"]
     assert notification["fetchNews"]["default"] == "false"
     assert notification["checkForUpdates"]["default"] is False
+
+
+def _notebook_names() -> list[str]:
+    return sorted(p.name for p in (PROJECT_ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.slow  # starts JupyterLab and a kernel per notebook in headless Chromium
+def test_each_notebook_opens_in_jupyterlab_unmodified(lab_server: str):
+    """Opening a committed notebook in the lab must not mark it modified: if it did, Ctrl-S (or
+    the lab's autosave) would rewrite a committed file the analyst never changed. The lab
+    rewrites the notebook's kernel and language metadata when they differ from the kernel it
+    starts, so the committed notebooks must carry the project kernel's own."""
+    from reader_browser import offline_chromium
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    modified = {}
+    with offline_chromium(loopback=True) as driver:
+        for name in _notebook_names():
+            driver.get(f"{lab_server}/lab/tree/notebooks/{name}")
+            wait = WebDriverWait(driver, 120)
+            # The tab of the notebook, once its kernel has started and reported itself idle.
+            wait.until(
+                lambda d, n=name: d.find_elements(
+                    By.CSS_SELECTOR, f'li.lm-TabBar-tab[title*="{n}"]'
+                )
+            )
+            wait.until(
+                lambda d: d.execute_script(
+                    "const s = document.querySelector('.jp-Notebook-ExecutionIndicator');"
+                    "return s && s.getAttribute('data-status') === 'idle';"
+                )
+            )
+            time.sleep(2)  # the metadata is rewritten just after the kernel's info reply
+            tab = driver.find_element(By.CSS_SELECTOR, f'li.lm-TabBar-tab[title*="{name}"]')
+            modified[name] = "jp-mod-dirty" in (tab.get_attribute("class") or "")
+            driver.execute_script(
+                "window.jupyterapp && window.jupyterapp.commands.execute('application:close-all')"
+            )
+    assert not any(modified.values()), f"marked modified on opening: {modified}"

@@ -30,6 +30,11 @@ from helpers.extract import SYNTHETIC_DIR, SYNTHETIC_MANIFEST, load_extract
 from helpers.kernels import BatchKernelManager
 from helpers.report import DATA_RECORD_KEY
 
+#: The kernel the committed notebooks name: the project's (``make install`` installs it under this
+#: display name, and a conda environment as the README says). JupyterLab rewrites a notebook's
+#: kernel metadata to the kernel it starts, marking it modified, unless the two agree.
+KERNELSPEC = {"name": KERNEL, "display_name": "Early Help reporting", "language": "python"}
+
 
 def committed_notebooks() -> list[Path]:
     return sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
@@ -61,8 +66,12 @@ def refresh(paths: list[Path] | None = None) -> None:
             timeout=600,
             resources={"metadata": {"path": str(NOTEBOOKS_DIR)}},
             kernel_manager_class=BatchKernelManager,
+            record_timing=False,  # timestamps would change every cell at every refresh
         ).execute()
+        for cell in nb.cells:  # and those an earlier refresh left
+            cell.metadata.pop("execution", None)
         nb.metadata["earlyhelp"] = {"data_source": source}
+        nb.metadata["kernelspec"] = dict(KERNELSPEC)
         nb.metadata.pop("widgets", None)
         nbformat.write(nb, path)
         print(f"executed {path.relative_to(NOTEBOOKS_DIR.parent)}")
