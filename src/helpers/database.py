@@ -89,7 +89,11 @@ def shown_url(text: str) -> str:
     except sa.exc.ArgumentError:
         return _masked(text)
     query = {k: v for k, v in url.query.items() if k.lower() not in SECRET_KEYS}
-    return url.set(password=None, query=query).render_as_string(hide_password=False)
+    # URL.set(password=None) would keep the password (None there means "unchanged").
+    bare = sa.URL.create(
+        url.drivername, url.username, None, url.host, url.port, url.database, query
+    )
+    return bare.render_as_string(hide_password=False)
 
 
 def _masked(text: str) -> str:
@@ -125,14 +129,13 @@ def connection(text: str) -> Iterator[sa.Connection]:
     import sqlalchemy as sa
 
     url = parse_url(text)
-    shown = shown_url(text)
     if url.get_backend_name() == "sqlite":
-        _refuse_missing_sqlite_file(url, shown)
+        _refuse_missing_sqlite_file(url)
     try:
         engine = sa.create_engine(with_password(url), connect_args=_connect_args(url))
     except (ImportError, sa.exc.NoSuchModuleError) as error:
         raise DatabaseProblem(
-            f"{shown}: no database driver for {url.drivername!r} is installed here ({error}); "
+            f"no database driver for {url.drivername!r} is installed here ({error}); "
             "PostgreSQL (postgresql+psycopg) and SQLite (sqlite) are installed with the project, "
             "another database needs its SQLAlchemy driver installed (pip install ...)"
         ) from None
@@ -140,26 +143,26 @@ def connection(text: str) -> Iterator[sa.Connection]:
         try:
             session = engine.connect()
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
-            raise DatabaseProblem(connection_sentence(url, shown, error)) from None
+            raise DatabaseProblem(connection_sentence(url, error)) from None
         with session:
             yield session
     finally:
         engine.dispose()
 
 
-def _refuse_missing_sqlite_file(url: sa.URL, shown: str) -> None:
+def _refuse_missing_sqlite_file(url: sa.URL) -> None:
     """SQLite makes an empty database where a file is missing: say it is missing instead."""
     database = url.database or ""
     if database in ("", ":memory:") or database.startswith("file:"):
         return
     if not Path(database).is_file():
         raise DatabaseProblem(
-            f"{shown}: there is no SQLite database file {database}: check the path after "
+            f"there is no SQLite database file {database}: check the path after "
             "sqlite:/// (three slashes, then the path; four for an absolute path)"
         )
 
 
-def connection_sentence(url: sa.URL, shown: str, error: Exception) -> str:
+def connection_sentence(url: sa.URL, error: Exception) -> str:
     """What a failure to connect means, and what to fix, in one sentence (never the password:
     the driver's own first line is quoted, with the password cut out if it ever held one)."""
     detail = str(getattr(error, "orig", error)).strip().splitlines()
@@ -171,18 +174,18 @@ def connection_sentence(url: sa.URL, shown: str, error: Exception) -> str:
     role = url.username or "(no role given)"
     if "password authentication failed" in lowered or "no password supplied" in lowered:
         return (
-            f"{shown}: the server refused role {role!r} ({said}): give the read-only role's "
+            f"the server refused role {role!r} ({said}): give the read-only role's "
             f"password in {PASSWORD_ENV} (or PGPASSWORD, or ~/.pgpass), and check the role "
             "named before the @ in the URL"
         )
     if "does not exist" in lowered and "database" in lowered:
         return (
-            f"{shown}: the server has no database {url.database!r} ({said}): check the name "
+            f"the server has no database {url.database!r} ({said}): check the name "
             "after the last / in the URL"
         )
     where = f"{url.host or 'localhost'}" + (f":{url.port}" if url.port else "")
     return (
-        f"{shown}: the database server at {where} cannot be reached ({said}): check the host and "
+        f"the database server at {where} cannot be reached ({said}): check the host and "
         "port in the URL, that the server is running, and that it accepts connections from "
         "this machine"
     )

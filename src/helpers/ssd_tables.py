@@ -119,7 +119,7 @@ def read_database(url: str, schema: str | None, found: Problems) -> SsdTables:
         try:
             rows = session.execute(query).all()
         except sa.exc.DBAPIError as error:
-            raise DatabaseProblem(_read_sentence(shown, session, error)) from None
+            raise DatabaseProblem(_read_sentence(session, error)) from None
     frame = pd.DataFrame(
         [[as_text(v) for v in row] for row in rows],
         columns=[*EPISODE_COLUMNS, PERSON_KNOWN],
@@ -157,17 +157,17 @@ def _table_names(inspector, schema: str | None, found: Problems) -> dict[str, st
     return names
 
 
-def _read_sentence(shown: str, session, error: Exception) -> str:  # noqa: ANN001
+def _read_sentence(session, error: Exception) -> str:  # noqa: ANN001
     """Why the tables could not be read: most often a role without SELECT on them."""
     said = str(getattr(error, "orig", error)).strip().splitlines()
     said = said[0] if said else type(error).__name__
     role = session.engine.url.username or "the role in the URL"
     if "permission denied" in said.lower():
         return (
-            f"{shown}: role {role!r} may not read the SSD's tables ({said}): ask for SELECT on "
+            f"role {role!r} may not read the SSD's tables ({said}): ask for SELECT on "
             f"{EPISODES} and {PERSON} (README: Running on your Standard Safeguarding Dataset)"
         )
-    return f"{shown}: the SSD's tables could not be read ({said})"
+    return f"the SSD's tables could not be read ({said})"
 
 
 # --------------------------------------------------------------------------- a folder of CSVs

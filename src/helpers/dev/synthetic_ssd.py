@@ -32,7 +32,6 @@ from helpers.database import (
     connection_sentence,
     parse_url,
     refuse_password_in_url,
-    shown_url,
     with_password,
 )
 from helpers.dev.synthetic import SEED
@@ -204,7 +203,7 @@ def load_into(url: str, folder: Path = SYNTHETIC_SSD_DIR) -> int:
                 session.execute(table.insert(), rows)
                 loaded += len(rows)
     except sa.exc.OperationalError as error:
-        raise DatabaseProblem(connection_sentence(parse_url(url), shown_url(url), error)) from None
+        raise DatabaseProblem(connection_sentence(parse_url(url), error)) from None
     finally:
         engine.dispose()
     return loaded
