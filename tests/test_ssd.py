@@ -226,3 +226,18 @@ def test_a_database_without_the_ssd_tables_says_which_it_has(tmp_path):
         refused.value
     )
     assert "ssd_cin_episodes, ssd_person" in str(refused.value)
+
+
+def test_a_notebooks_data_dir_may_be_a_database_url_but_never_hold_its_password(tmp_path):
+    from in_process import run_notebook
+
+    from helpers.config import SentenceError
+
+    url = f"sqlite:///{tmp_path / 'ssd.db'}"
+    load_into(url)
+    run = run_notebook("01_open_by_lead_agency", data_dir=url, report_month="2016-03")
+    assert run.error is None, run.error
+    assert url in run.text and "Standard Safeguarding Dataset" in run.text
+    secret = "postgresql+psycopg://reader:s3cr3t@127.0.0.1:1/ssd"
+    run = run_notebook("01_open_by_lead_agency", data_dir=secret, report_month="2016-03")
+    assert isinstance(run.error, SentenceError) and "s3cr3t" not in str(run.error) + run.text
