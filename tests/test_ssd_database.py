@@ -168,6 +168,7 @@ def test_the_batch_on_sqlite_gives_the_native_tables(native_tables, tmp_path):
         ("missing table", "the database has no table ssd_person in the default schema"),
         ("missing column", "column earl_episode_end_reason: column is missing from the table"),
         ("password in the URL", "--data-dir gives a password inside the database URL"),
+        ("no SELECT", "role 'ssd_reader' may not read the SSD's tables"),
     ],
 )
 def test_each_wrong_database_is_one_sentence_exit_2_and_no_password(
@@ -184,6 +185,9 @@ def test_each_wrong_database_is_one_sentence_exit_2_and_no_password(
     elif case == "missing column":
         drop = "ALTER TABLE ssd_early_help_episodes DROP COLUMN earl_episode_end_reason;"
         data_dir, given = postgres.database("ssd_no_reason", drop), password
+    elif case == "no SELECT":
+        data_dir, given = postgres.database("ssd_no_select"), password
+        postgres.server.psql(f"REVOKE SELECT ON ssd_person FROM {READER}", "ssd_no_select")
     else:  # the password in the URL, none in the environment
         data_dir, given = elsewhere.replace(READER, f"{READER}:{password}"), None
     run, words = batch(data_dir, tmp_path, given)
@@ -192,3 +196,15 @@ def test_each_wrong_database_is_one_sentence_exit_2_and_no_password(
     assert "Traceback" not in words
     assert password not in words
     assert not (tmp_path / "2016-03").exists()  # no report written
+
+
+def test_libpqs_own_pgpassword_is_read_too(postgres, monkeypatch):
+    from helpers.ssd import load_ssd
+
+    url = postgres.server.url(READER, "ssd")  # made by the batch test above, or made here
+    if "ssd" not in postgres.server.psql("SELECT datname FROM pg_database").split():
+        url = postgres.database("ssd")
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    monkeypatch.setenv("PGPASSWORD", postgres.passwords[READER])
+    extract = load_ssd(url)
+    assert (extract.source, extract.is_synthetic, len(extract.episodes)) == (url, True, 8114)

@@ -108,7 +108,10 @@ def read_database(url: str, schema: str | None, found: Problems) -> SsdTables:
     shown = shown_url(url)
     tables = SsdTables(shown, True, labels={EPISODES: EPISODES, PERSON: PERSON})
     with connection(url) as session:
-        names = _table_names(sa.inspect(session), schema, found)
+        try:
+            names = _table_names(sa.inspect(session), schema, found)
+        except sa.exc.DBAPIError as error:  # a schema the role may not see, a lost connection
+            raise DatabaseProblem(_read_sentence(session, error)) from None
         if found.whole_file():
             return tables
         columns = (sa.column(c) for c in EPISODE_COLUMNS)
