@@ -241,3 +241,9 @@ def test_a_notebooks_data_dir_may_be_a_database_url_but_never_hold_its_password(
     secret = "postgresql+psycopg://reader:s3cr3t@127.0.0.1:1/ssd"
     run = run_notebook("01_open_by_lead_agency", data_dir=secret, report_month="2016-03")
     assert isinstance(run.error, SentenceError) and "s3cr3t" not in str(run.error) + run.text
+
+
+def test_a_table_with_a_header_and_no_rows_is_a_sentence(tmp_path):
+    folder = _variant(tmp_path, lambda episodes, people: (episodes.iloc[:0], people))
+    with pytest.raises(ExtractError, match="the table has no rows"):
+        load_ssd(folder)

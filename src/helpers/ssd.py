@@ -403,6 +403,9 @@ def load_ssd(source: str | Path, allow_invalid: bool = False, sink: Sink | None 
     if found.whole_file():
         raise _refusal(tables, found.whole_file())
     raw, label = tables.tables[EPISODES], tables.labels[EPISODES]
+    if raw.empty:
+        message = "the table has no rows: there is no early help episode to report"
+        raise _refusal(tables, [Problem.of_file(label, message)])
     digest = rows_sha256(raw)
     taken = taken_on(tables, digest)
     settings = extract_settings()
