@@ -64,6 +64,7 @@ lint: install
 
 test: install lint
 	$(BIN)/python -m helpers.dev.browser --ensure
+	$(BIN)/python -m helpers.dev.postgres --ensure
 	$(BIN)/pytest --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
 test-fast: install lint

@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import astuple, dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -84,6 +84,24 @@ NOT_HELD = {
 }
 #: What List 2 lacks, always.
 ANNEX_A_ABSENT = ("closure_reason", "refusals", "family", "address", "budget")
+#: The kind of the Standard Safeguarding Dataset (read by ``helpers.ssd``), named here so that
+#: what every kind of input cannot show is said in one place.
+SSD_KIND = "ssd"
+#: Each kind of input, as a page's sentence names it.
+INPUT_NAMES = {
+    KIND: "The Ofsted Annex A early help list (List 2)",
+    SSD_KIND: "The Standard Safeguarding Dataset",
+}
+#: Where a kind of input lacks a figure for its own reason, in its own words.
+NOT_HELD_BY_KIND = {
+    SSD_KIND: {
+        "family": "the Strengthening Families assessment of each family (its six headline "
+        "problems)",
+        "address": "the Lower Super Output Area of the child's home (ssd_address holds the "
+        "postcode, which the map cannot place)",
+        "demographics": "the child's age, sex and ethnicity in a form this report reads yet",
+    },
+}
 DEMOGRAPHIC_COLUMNS = ("sex", "ethnicity", "age_years")
 
 
@@ -268,12 +286,9 @@ def cannot_show(extract: Extract, need: str) -> str | None:
 
 def not_held_sentence(kind: str, need: str) -> str:
     """Why a figure needing ``need`` is not shown, for an extract of ``kind``."""
-    which = (
-        "The Ofsted Annex A early help list (List 2)"
-        if kind == KIND
-        else "The case-management extract this report runs on"
-    )
-    return f"{which} does not record {NOT_HELD[need]}."
+    which = INPUT_NAMES.get(kind, "The case-management extract this report runs on")
+    words = NOT_HELD_BY_KIND.get(kind, {}).get(need, NOT_HELD[need])
+    return f"{which} does not record {words}."
 
 
 def covers_date(extract: Extract, day: str | pd.Timestamp) -> bool:
@@ -354,11 +369,23 @@ def load_any_extract(
         raise ValueError(f"the format is {data_format!r}; use one of {', '.join(FORMATS)}")
     if (path / VALIDATED_MANIFEST).is_file():
         return load_extract(path)
-    sink = RefusedRowsFile(Path(refused_rows)) if refused_rows else None
-    try:
+
+    def read(sink: Sink | None) -> Extract:
         if data_format == "annex-a" or (data_format == "auto" and is_annex_a(path)):
             return load_annex_a(path, allow_invalid, sink)
         return load_extract(path, allow_invalid=allow_invalid, sink=sink)
+
+    return listing_refused_rows(read, refused_rows)
+
+
+def listing_refused_rows(
+    read: Callable[[Sink | None], Extract], refused_rows: str | Path | None
+) -> Extract:
+    """``read(sink)``, with every problem it finds written to the CSV ``refused_rows`` (when
+    given) as found; a refusal then names that file. Any reader of any kind of input."""
+    sink = RefusedRowsFile(Path(refused_rows)) if refused_rows else None
+    try:
+        return read(sink)
     except ExtractError as error:
         if sink is None:
             raise

@@ -42,7 +42,7 @@ import pandas as pd
 import papermill
 from tqdm import tqdm
 
-from helpers.annex_a import FORMATS, load_any_extract, not_held_sentence
+from helpers.annex_a import not_held_sentence
 from helpers.commentary import (
     CommentaryError,
     commentary_folder,
@@ -55,6 +55,12 @@ from helpers.coverage import (
     CoverageError,
     budget_year_problem,
     nothing_recorded,
+)
+from helpers.database import (
+    PASSWORD_ENV,
+    DatabaseProblem,
+    is_database_url,
+    refuse_password_in_url,
 )
 from helpers.edition_pages import (
     INDEX,
@@ -69,10 +75,10 @@ from helpers.edition_pages import (
 from helpers.extract import (
     ExtractError,
     extract_settings,
-    resolve_data_dir,
     save_validated,
 )
 from helpers.extract_checks import last_activity_date
+from helpers.inputs import FORMATS, input_location, load_any_extract
 from helpers.kernels import BatchKernelManager, allow_kernels, stop_all_kernels
 from helpers.outputs import warnings_path, write_csv
 from helpers.period import ReportPeriod
@@ -282,8 +288,11 @@ def _edition_data_dir(raw: dict, path: Path) -> str | None:
     if isinstance(value, (dict, list)):
         raise RefusedError(
             f"{path}: the key 'data_dir' holds a {_yaml_kind(value)}; give the extract's path "
-            "(a folder or an .xlsx file) from the repository's root."
+            "(a folder or an .xlsx file) from the repository's root, or a database URL."
         )
+    if is_database_url(str(value)):  # a URL, as given: never a path under the root
+        refuse_password_in_url(str(value), f"{path}: the key 'data_dir'")
+        return str(value).strip()
     return str(PROJECT_ROOT / str(value))
 
 
@@ -366,7 +375,7 @@ def _stringify(params: dict) -> dict:
 
 
 def _validate(
-    data: Path,
+    data: Path | str,
     folder: Path,
     tables: Path,
     allow_invalid: bool,
@@ -392,7 +401,7 @@ def _validate(
 
 
 def _validate_in_child(
-    data: Path,
+    data: Path | str,
     folder: Path,
     tables: Path,
     allow_invalid: bool = False,
@@ -619,15 +628,14 @@ def run_batch(
         # Sections every input feeds need their commentary whatever it holds: asked before any
         # folder is made. The others are asked once the extract says whether they are shown.
         _refuse_missing_commentary(commentary, [n for n in plan if n not in SECTION_NEEDS])
-    data = resolve_data_dir(data_dir).resolve()
-    if not data.exists():
-        raise FileNotFoundError(f"{data}: no such extract (a folder of CSVs or an .xlsx file)")
+    data = input_location(data_dir)  # a database URL stays text: it is no path
     output = Path(output_dir).resolve()
     output.mkdir(parents=True, exist_ok=True)
     final = output / period
     # One run per period and folder: a second is refused (AlreadyRunning) before it writes.
     with RunLock(output, period):
-        inputs = [data, *(Path(p) for p in (commentary, edition) if p is not None)]
+        files = [data] if isinstance(data, Path) else []
+        inputs = [*files, *(Path(p) for p in (commentary, edition) if p is not None)]
         _refuse_unsafe_report_folder(final, inputs, making.made_by)
         return _run_locked(
             plan,
@@ -653,7 +661,7 @@ def run_batch(
 def _run_locked(
     plan: dict[str, dict],
     period: str,  # the report's folder: the edition file's name, or the month (-published)
-    data: Path,
+    data: Path | str,  # the input: a file or folder, or a database URL (no password)
     output: Path,
     final: Path,
     jobs: int,
@@ -893,14 +901,19 @@ def main(argv: list[str] | None = None) -> int:
         help="set a parameter in every notebook of the run that takes it (checked first)",
     )
     parser.add_argument(
-        "--data-dir", default=None, help="extract folder or .xlsx (default: the synthetic extract)"
+        "--data-dir",
+        default=None,
+        help="extract folder, .xlsx, or a database URL without its password (set "
+        f"{PASSWORD_ENV}); default: the synthetic extract",
     )
     parser.add_argument(
         "--format",
         choices=FORMATS,
         default="auto",
-        help="the extract's kind: the native contract, or an Ofsted Annex A workbook (its List "
-        "2, early help); auto: a workbook with a List 2 sheet is Annex A",
+        help="the extract's kind: the native contract, an Ofsted Annex A workbook (its List "
+        "2, early help), or the Standard Safeguarding Dataset (ssd: a database URL or a folder "
+        "of its tables); auto: a workbook with a List 2 sheet is Annex A, a URL or a folder "
+        "holding ssd_early_help_episodes.csv the SSD",
     )
     parser.add_argument("--output-dir", default=str(DEFAULT_OUTPUT_DIR))
     parser.add_argument("--jobs", type=int, default=1, help="notebooks run in parallel")
@@ -973,7 +986,14 @@ def main(argv: list[str] | None = None) -> int:
             data_format=args.format,
             edition=args.edition,
         )
-    except (ExtractError, RefusedError, CoverageError, FileNotFoundError, AlreadyRunning) as error:
+    except (
+        ExtractError,
+        RefusedError,
+        CoverageError,
+        DatabaseProblem,
+        FileNotFoundError,
+        AlreadyRunning,
+    ) as error:
         # what to fix in the input, or a run of the same report already under way
         print(error, file=sys.stderr)
         return 2

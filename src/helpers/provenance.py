@@ -10,13 +10,13 @@ authority) is invented too, but calibrated to nothing, and is named as generated
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from helpers import __version__
 from helpers.annex_a import KIND as ANNEX_A_KIND
-from helpers.annex_a import cannot_show
+from helpers.annex_a import SSD_KIND, cannot_show
 from helpers.config import PROJECT_ROOT
 from helpers.coverage import coverage_of, months_without_activity
+from helpers.database import is_database_url, source_name
 from helpers.extract import SYNTHETIC_DIR, SYNTHETIC_MANIFEST, Extract
 
 #: The manifests of the synthetic inputs committed with the repository, whose checksums they
@@ -24,7 +24,10 @@ from helpers.extract import SYNTHETIC_DIR, SYNTHETIC_MANIFEST, Extract
 COMMITTED_MANIFESTS = (
     SYNTHETIC_DIR / SYNTHETIC_MANIFEST,
     PROJECT_ROOT / "data" / "raw" / "synthetic_annex_a" / SYNTHETIC_MANIFEST,
+    PROJECT_ROOT / "data" / "raw" / "synthetic_ssd" / SYNTHETIC_MANIFEST,
 )
+#: Each kind of input in the words of the run log, the front page and the reports index.
+WHAT = {ANNEX_A_KIND: "Annex A workbook", SSD_KIND: "Standard Safeguarding Dataset"}
 
 
 def committed_checksums() -> set[str]:
@@ -47,7 +50,12 @@ def data_source(extract: Extract) -> dict:
     return {
         "synthetic": extract.is_synthetic,
         "committed": committed,
-        "extract": "synthetic" if committed else Path(extract.source).name,
+        # A database is always named, by its URL without password: which server was read.
+        "extract": (
+            "synthetic"
+            if committed and not is_database_url(extract.source)
+            else source_name(extract.source)
+        ),
         "extract_sha256": extract.sha256,
         "helpers_version": __version__,
         "kind": extract.kind,
@@ -67,10 +75,11 @@ def described(source: dict) -> str:
     """The data a run read, in words: ``the committed synthetic extract (invented data)``."""
     if not source:
         return "not read (the run stopped before the extract was validated)"
-    what = "Annex A workbook" if source.get("kind") == ANNEX_A_KIND else "extract"
+    what = WHAT.get(source.get("kind"), "extract")
     name = source.get("extract") or "not recorded"
     if source.get("synthetic") and source.get("committed"):
-        return f"the committed synthetic {what} (invented data)"
+        read_from = f", read from {name}" if is_database_url(name) else ""
+        return f"the committed synthetic {what} (invented data){read_from}"
     if source.get("synthetic"):
         return (
             f"a synthetic {what} made by the project's generator, {name} (invented data, "

@@ -18,7 +18,6 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from helpers import annex_a, outputs
-from helpers.annex_a import load_report_extract
 from helpers.config import SentenceError, categories, config_dir, load_yaml
 from helpers.coverage import (
     Coverage,
@@ -32,6 +31,7 @@ from helpers.coverage import (
     period_problem,
     reason_of,
 )
+from helpers.database import source_name
 from helpers.disclosure import is_suppressed, suppression_note
 from helpers.extract import TAKEN_INFERRED, Extract, is_committed_synthetic, source_words
 from helpers.formats import (
@@ -42,6 +42,7 @@ from helpers.formats import (
     table_date,
     whole_number,
 )
+from helpers.inputs import load_report_extract
 from helpers.outputs import record_warning
 from helpers.period import ReportDates, report_dates, snapshot_dates
 from helpers.plotting import ACCENT_COLOUR, WARNING_COLOUR, use_house_style
@@ -85,7 +86,7 @@ def source_line(extract: Extract) -> str:
     return source_words(
         extract.is_synthetic,
         extract.kind == annex_a.KIND,
-        Path(extract.source).name,
+        source_name(extract.source),
         extract.sha256,
     )
 
@@ -104,6 +105,12 @@ def data_source_banner(extract: Extract, publish: bool = False) -> HTML:
             "invented and calibrated to reproduce Coventry's published 2015-16 figures. "
             "No real child is in it."
         )
+    elif extract.is_synthetic and extract.kind == annex_a.SSD_KIND:
+        text = (
+            "<b>Synthetic data.</b> These figures come from the committed synthetic Standard "
+            "Safeguarding Dataset (the synthetic extract's episodes as the SSD's tables), read "
+            f"from <code>{escape(source_name(extract.source))}</code>. No real child is in it."
+        )
     elif extract.is_synthetic:
         text = (
             "<b>Synthetic data.</b> These figures come from a synthetic extract made by the "
@@ -111,7 +118,8 @@ def data_source_banner(extract: Extract, publish: bool = False) -> HTML:
             "No real child is in it."
         )
     else:
-        text = f"Extract: <code>{escape(Path(extract.source).name)}</code>"
+        what = "Standard Safeguarding Dataset" if extract.kind == annex_a.SSD_KIND else "Extract"
+        text = f"{what}: <code>{escape(source_name(extract.source))}</code>"
     warnings = "".join(f"<li>{escape(reader_words(w))}</li>" for w in extract.warnings)
     extra = f"<ul>{warnings}</ul>" if warnings else ""
     if publish:

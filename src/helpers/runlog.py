@@ -83,7 +83,7 @@ class RunLog:
     command: str
     title: str
     period: str
-    data: Path
+    data: Path | str  # the input: a file or folder, or a database URL without its password
     #: What made the report: ``--edition <file>`` or ``--month YYYY-MM`` (see the batch).
     made_by: str = ""
     started: dt.datetime = field(default_factory=lambda: dt.datetime.now().astimezone())

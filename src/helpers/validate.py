@@ -26,8 +26,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers.annex_a import FORMATS, load_any_extract
+from helpers.database import DatabaseProblem, is_database_url, source_name
 from helpers.extract import Extract, ExtractError, SummaryLine
+from helpers.inputs import FORMATS, input_location, load_any_extract
 from helpers.outputs import write_csv
 
 REFUSED_ROWS = "refused_rows.csv"  # the batch's name for the same list
@@ -55,7 +56,7 @@ class Verdict:
 
 
 def check(
-    source: Path,
+    source: Path | str,
     data_format: str = "auto",
     output_dir: Path | None = None,
     allow_invalid: bool = False,
@@ -135,9 +136,9 @@ def quality_page(verdict: Verdict) -> str:
     parts = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>Data quality: {e(Path(verdict.source).name)}</title>",
+        f"<title>Data quality: {e(source_name(verdict.source))}</title>",
         f"<style>{STYLE}</style></head><body>",
-        f"<h1>Data quality: {e(Path(verdict.source).name)}</h1>",
+        f"<h1>Data quality: {e(source_name(verdict.source))}</h1>",
         f"<p>Input: <code>{e(verdict.source)}</code></p>",
         f'<p class="status {"valid" if verdict.valid else "refused"}">{e(status)}</p>',
     ]
@@ -199,7 +200,9 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "input", help="an extract folder of CSVs, a workbook, or an Annex A workbook"
+        "input",
+        help="an extract folder of CSVs, a workbook, an Annex A workbook, or the Standard "
+        "Safeguarding Dataset (a database URL without its password, or a folder of its tables)",
     )
     parser.add_argument(
         "--format",
@@ -220,8 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     output = Path(args.output_dir) if args.output_dir else None
     try:
-        verdict = check(Path(args.input), args.format, output, args.allow_invalid)
-    except FileNotFoundError as error:
+        url = is_database_url(args.input)
+        source = input_location(args.input, "the input") if url else Path(args.input)
+        verdict = check(source, args.format, output, args.allow_invalid)
+    except (FileNotFoundError, DatabaseProblem) as error:
         print(error, file=sys.stderr)
         return 2
     except OSError as error:  # an output folder that cannot be made or written to

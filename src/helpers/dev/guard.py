@@ -8,11 +8,13 @@ and what to do:
 
 1. A data file (CSV, TSV, Excel, OpenDocument, Parquet, Feather, or JSON that holds rows) may be
    committed only in the places invented or public data lives: the synthetic extract
-   (``data/raw/synthetic/``), ``config/``, ``data/external/`` and ``tests/`` (the fixtures).
+   (``data/raw/synthetic/``, and the Annex A workbook and the Standard Safeguarding Dataset made
+   from it), ``config/``, ``data/external/`` and ``tests/`` (the fixtures).
    Anywhere else (the repository root, beside the notebooks, a custom ``--output-dir`` inside the
    repository) it is refused.
 2. The synthetic extract's files must be what its manifest records (checksum), and nothing
-   else may sit in its folder: a real export written over ``caf_episodes.csv`` is refused.
+   else may sit in its folder: a real export written over ``caf_episodes.csv`` is refused. The
+   synthetic SSD's tables are checked the same way (the checksum of the rows read).
 3. Where IMD 2015 is already on this machine (no download), the synthetic files are also
    regenerated and compared byte for byte with the generator's output, as the tests do.
 """
@@ -35,6 +37,7 @@ DATA_SUFFIXES = frozenset(
 ALLOWED_PLACES = (
     "data/raw/synthetic/",
     "data/raw/synthetic_annex_a/",
+    "data/raw/synthetic_ssd/",
     "config/",
     "data/external/",
     "tests/",
@@ -127,6 +130,33 @@ def synthetic_problems(folder: Path = SYNTHETIC_DIR) -> list[str]:
     return problems
 
 
+def synthetic_ssd_problems(folder: Path | None = None) -> list[str]:
+    """Rule 2 for the synthetic SSD: its two tables and manifest only, and the rows the reader
+    reads from them are those its manifest records (their checksum)."""
+    from helpers.dev.synthetic_ssd import TYPES, manifest
+    from helpers.ssd import SYNTHETIC_SSD_DIR
+
+    folder = folder or SYNTHETIC_SSD_DIR
+    where = relative(folder)
+    expected = {f"{name}.csv" for name in TYPES} | {SYNTHETIC_MANIFEST}
+    extra = sorted(p.name for p in folder.iterdir() if p.name not in expected)
+    missing = sorted(expected - {p.name for p in folder.iterdir()})
+    if extra or missing:
+        return [
+            f"{where} should hold exactly {', '.join(sorted(expected))} (extra: "
+            f"{', '.join(extra) or 'none'}; missing: {', '.join(missing) or 'none'}): restore it "
+            f"(git checkout -- {where}) or regenerate it with python -m helpers.dev.synthetic_ssd"
+        ]
+    recorded = json.loads((folder / SYNTHETIC_MANIFEST).read_text(encoding="utf-8"))
+    if recorded.get("sha256") != manifest(folder)["sha256"]:
+        return [
+            f"{where}: the tables are not the synthetic SSD its manifest records (the checksum "
+            f"of their rows differs): restore them (git checkout -- {where}) or regenerate them "
+            "with python -m helpers.dev.synthetic_ssd"
+        ]
+    return []
+
+
 def regenerated_problems(folder: Path = SYNTHETIC_DIR) -> list[str]:
     """Rule 3: byte for byte against the generator, when IMD 2015 is here without a download."""
     from helpers.dev.synthetic import generate, to_csv_text
@@ -167,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         problems += synthetic_problems()
         if not problems:
             problems += regenerated_problems()
+    if everything or any(relative(p).startswith("data/raw/synthetic_ssd/") for p in paths):
+        problems += synthetic_ssd_problems()
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0
