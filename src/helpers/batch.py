@@ -16,8 +16,10 @@ the period is checked against the extract's date (see ``helpers.preflight``); a 
 with status 2 and writes nothing. The report is built in a temporary folder and moved into place
 only when every notebook succeeded, so a failed or interrupted run leaves the previous report for
 that edition as it was; a failed run is kept in ``<edition>.failed/``, with its ``run.log``.
-``--publish`` applies statistical disclosure control to every table and chart and writes
-``<output-dir>/<edition>-published/`` (see ``helpers.disclosure``). Each good run rewrites
+``--publish`` applies statistical disclosure control to every table and chart, every page of
+the edition together and against the reports published before it in the output folder (pages
+that must hide more are rerun: ``helpers.edition_disclosure``), and writes
+``<output-dir>/<edition>-published/`` with ``disclosure.json``. Each good run rewrites
 ``<output-dir>/index.html``, the list of every report in the folder.
 """
 
@@ -749,6 +751,8 @@ def _run_locked(
                     notebooks, pages, outcomes, earlier, log, kept
                 )
         shutil.rmtree(validated)
+        if pages:  # they hold the values of hidden counts: never kept, even for debugging
+            pages.remove_records()
         log.notebooks = [
             NotebookRun(o.notebook, o.parameters, o.ok, o.seconds, o.error) for o in outcomes
         ]
@@ -897,6 +901,8 @@ def _protect_edition(
     try:
         settled = settle_edition(pages.pages, pages.hand_back, rerun, earlier)
     except (EditionNotSettled, PagesDisagree) as error:
+        shutil.rmtree(notebooks.validated, ignore_errors=True)
+        pages.remove_records()
         kept = _keep_failed(notebooks.staging, kept, log, [], str(error))
         raise BatchError(f"{error} The run, with its log: {kept}") from None
     outcomes = [latest[o.notebook] for o in outcomes]

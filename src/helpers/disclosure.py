@@ -11,6 +11,11 @@ figure and every sum, must not meet.
 Counts that are never printed but follow from printed ones (the refusals in one month, between
 two year-to-date totals) are *unprinted*: they take part in the sums, and when they are 1 to 4
 they are protected like printed ones.
+
+The engine knows nothing of pages or editions: a report's counts are keyed by what they count
+(:mod:`helpers.populations`), so the counts of every page of an edition, and those earlier
+editions printed (``published``) and hid (``withheld``), are one system
+(:mod:`helpers.edition_disclosure`). The audit solves each group of linked counts on its own.
 """
 
 from __future__ import annotations

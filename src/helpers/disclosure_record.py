@@ -300,25 +300,34 @@ class StagedPages:
             EDITION_HIDDEN_ENV: str(self.hidden_file),
         }
 
+    def _page_folders(self) -> list[Path]:
+        return (
+            sorted(p for p in self.folder.iterdir() if p.is_dir()) if self.folder.exists() else []
+        )
+
     def pages(self) -> dict[str, list[tuple[LinkedCounts, frozenset[Population]]]]:
         return {
-            page.name: read_page_record(self.record_of(page.name))
-            for page in sorted(self.folder.iterdir())
-            if page.is_dir()
+            page.name: read_page_record(self.record_of(page.name)) for page in self._page_folders()
         }
 
     def hand_back(self, hidden: Iterable[Population]) -> None:
         write_edition_hidden(self.hidden_file, hidden)
+
+    def remove_records(self) -> None:
+        """The pages' records (they hold hidden values) gone, their tables kept."""
+        for path in self.folder.glob(f"*/{self.record_of('x').name}"):
+            path.unlink()
+        self.hidden_file.unlink(missing_ok=True)
 
     def clear(self, page: str) -> None:
         shutil.rmtree(self.folder / page, ignore_errors=True)
 
     def merge_tables(self, tables: Path) -> None:
         """Every page's tables into the report's, then the pages' folders removed."""
-        for page in sorted(p for p in self.folder.iterdir() if p.is_dir()):
+        for page in self._page_folders():
             for path in sorted((page / "tables").iterdir()):
                 target = tables / path.name
                 if target.exists():
                     raise RuntimeError(f"two sections of the edition both wrote {path.name}")
                 path.rename(target)
-        shutil.rmtree(self.folder)
+        shutil.rmtree(self.folder, ignore_errors=True)

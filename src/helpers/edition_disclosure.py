@@ -1,10 +1,11 @@
 """Disclosure control across an edition's pages, and against the reports published before it.
 
 Floor 3. A reader holds every page of an edition, and every earlier published report in the
-same folder: Education's 4 hidden on page 01 follows from Health's 60 printed on page 03 (the
-same population, Health's episodes open at the month's end), and July's 4 refusals from the
-year-to-date totals printed in June and July. So the counts of every table of every page of one
-edition are protected as one system, together with what the earlier published reports printed.
+same folder: a lead agency's 4 hidden on page 01 follows from another's 60 printed on page 03
+(the same population, that agency's episodes open at the month's end), and July's 4 refusals
+from the year-to-date totals printed in June and July. So the counts of every table of every
+page of one edition are protected as one system, together with what the earlier published
+reports printed.
 
 How, and why after the notebooks rather than before. Each notebook, run by the batch with
 ``--publish``, protects its own page as it always has (the per-page guarantees are the floor)

@@ -8,6 +8,12 @@ every count that follows from two printed ones, goes into one :class:`LinkedCoun
 sums that link them; what :meth:`LinkedCounts.protect` hides is shown as the suppression mark,
 and so is any percentage whose numerator or denominator is hidden.
 
+Each count is keyed by its population (:mod:`helpers.populations`: a lead agency's episodes
+open on 28 February 2014, whichever page prints them), so that the batch can protect every
+page of an edition together: run by the batch, each function also hides what the rest of the
+edition hides and records what it linked (:mod:`helpers.disclosure_record`); run on its own,
+it protects its own page.
+
 Money (the budget) and programme settings (targets, payment per family) are not counts of
 people and are never suppressed.
 
@@ -19,7 +25,7 @@ part in disclosure control, and no sum that holds it links the counts that are p
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -195,15 +201,7 @@ def lead_agency_figures(
         _all_open(episodes, previous_day, counted_before), counted_before, share_only=True
     )
     counts.add_sum(before_total, before)
-    ytd = [
-        counts.add(pop.over_days(pop.REFUSALS, metrics.financial_year_start(end), end), n)
-        for end, n in zip(ends, refusals_table["refusals_ytd"], strict=True)
-    ]
-    # The month between two year-to-date totals is a count too, though never printed.
-    in_month = pop.over_days(pop.REFUSALS, ends[0] + pd.Timedelta(days=1), ends[1])
-    if metrics.financial_year_start(ends[0]) == metrics.financial_year_start(ends[1]):
-        counts.add(in_month, int(refusals_table["refusals_ytd"].diff().iloc[1]), printed=False)
-        counts.add_sum(ytd[1], [ytd[0], in_month])
+    ytd, in_month = _refusal_counts(counts, refusals_table, ends)
 
     by_organisation = None
     if "organisation" in episodes:  # each agency's organisations add to its printed count
@@ -249,6 +247,21 @@ def lead_agency_figures(
         counts=mask.counts,
         hidden=mask.hidden,
     )
+
+
+def _refusal_counts(
+    counts: LinkedCounts, refusals_table: pd.DataFrame, ends: list[pd.Timestamp]
+) -> tuple[list[Key], Key]:
+    """The year-to-date refusals at each end, and (never printed) those between the two."""
+    ytd = [
+        counts.add(pop.over_days(pop.REFUSALS, metrics.financial_year_start(end), end), n)
+        for end, n in zip(ends, refusals_table["refusals_ytd"], strict=True)
+    ]
+    in_month = pop.over_days(pop.REFUSALS, ends[0] + pd.Timedelta(days=1), ends[1])
+    if metrics.financial_year_start(ends[0]) == metrics.financial_year_start(ends[1]):
+        counts.add(in_month, int(refusals_table["refusals_ytd"].diff().iloc[1]), printed=False)
+        counts.add_sum(ytd[1], [ytd[0], in_month])
+    return ytd, in_month
 
 
 # --------------------------------------------------------------------------- 1.2
@@ -583,6 +596,29 @@ class FamiliesFigures(ProtectedFigures):
     phase_2_pct_of_programme: object  # of the families over the five years
 
 
+def _eligibility_counts(
+    counts: LinkedCounts, eligibility: pd.DataFrame, family: Callable[..., pop.Population]
+) -> tuple[list[Key], ...]:
+    """Each group's families: not yet assessed, assessed, meeting the criteria and (never
+    printed) assessed but not meeting them, as five lists of keys, a row each."""
+    columns: tuple[list[Key], ...] = ([], [], [], [], [])
+    for row in eligibility.itertuples():
+        group = counts.add(family(row.group), row.families)
+        unassessed = counts.add(family(row.group, assessment=NOT_ASSESSED), row.not_assessed)
+        seen = counts.add(family(row.group, assessment=ASSESSED), row.assessed)
+        met = counts.add(family(row.group, assessment=MEETING), row.meeting_criteria)
+        not_met = counts.add(
+            family(row.group, assessment=NOT_MEETING),
+            row.assessed - row.meeting_criteria,
+            printed=False,
+        )
+        counts.add_sum(group, [unassessed, seen])
+        counts.add_sum(seen, [met, not_met])
+        for column, key in zip(columns, (group, unassessed, seen, met, not_met), strict=True):
+            column.append(key)
+    return columns
+
+
 def families_figures(
     episodes: pd.DataFrame,
     families: pd.DataFrame,
@@ -609,24 +645,9 @@ def families_figures(
         return pop.on_day(pop.FAMILIES, as_at, group=group, **by)
 
     counts = LinkedCounts()
-    groups, not_assessed, assessed, meeting, not_meeting = [], [], [], [], []
-    for row in eligibility.itertuples():
-        group = counts.add(family(row.group), row.families)
-        unassessed = counts.add(family(row.group, assessment=NOT_ASSESSED), row.not_assessed)
-        seen = counts.add(family(row.group, assessment=ASSESSED), row.assessed)
-        met = counts.add(family(row.group, assessment=MEETING), row.meeting_criteria)
-        not_met = counts.add(
-            family(row.group, assessment=NOT_MEETING),
-            row.assessed - row.meeting_criteria,
-            printed=False,
-        )
-        counts.add_sum(group, [unassessed, seen])
-        counts.add_sum(seen, [met, not_met])
-        groups.append(group)
-        not_assessed.append(unassessed)
-        assessed.append(seen)
-        meeting.append(met)
-        not_meeting.append(not_met)
+    groups, not_assessed, assessed, meeting, not_meeting = _eligibility_counts(
+        counts, eligibility, family
+    )
     open_group = eligibility["group"].iloc[0]
     # Families with each problem, and (never printed) the meeting families without it.
     problem_keys = []

@@ -2,8 +2,8 @@
 
 Floor 1. Disclosure control links counts by what they count, not by where they are printed: a
 count is keyed by its measure (episodes open, closed or opened; refusals; families), the day,
-month or span it is counted over, and the cells of the breakdown it belongs to (lead agency
-Health; closure reason X). Health's episodes open at 28 February 2014 are then one key whether
+month or span it is counted over, and the cells of the breakdown it belongs to (a lead agency;
+a closure reason). One lead agency's episodes open at 28 February 2014 are then one key whether
 page 01 prints them in its table by lead agency or page 03 as its caseload's total, in this
 edition or the next, and a year to date printed in June and again in July is one count.
 
