@@ -429,3 +429,18 @@ def test_two_consecutive_monthly_editions_leave_no_small_count_recoverable(
         assert all(union.values[k] == v for k, v in record.shown.items())
         assert record.populations <= set(union.values)
     assert recoverable(union, unseen) == []
+
+    # July again, from the same extract: checked against the July it replaces too, it hides
+    # the same counts (a count hidden before stays hidden) and reruns nothing.
+    again = batch.run_batch(
+        {name: {"report_month": "2015-07"} for name in MONTHLY},
+        "2015-07",
+        issue_folder,
+        reports,
+        progress=False,
+        publish=True,
+    )
+    check = json.loads((again / disclosure_record.RECORD).read_text(encoding="utf-8"))["check"]
+    assert check["checked against"] == ["2015-06-published", "2015-07-published"]
+    assert check["pages rerun"] == []
+    assert read_published_counts(again).hidden == records[1].hidden

@@ -740,6 +740,8 @@ def _run_locked(
         )
         log.warnings += [stale] if stale else []
         pages = StagedPages(staging) if publish else None
+        if pages and earlier:  # hidden before, hidden again: a monthly series reruns no page
+            pages.hand_back(set().union(*(record.hidden for record in earlier)))
         notebooks = _Notebooks(plan, staging, log.data_source, validated, publish, jobs, progress)
         with capture_warnings(log.warnings):
             ran = notebooks.run(list(plan), f"{period} notebooks", pages)

@@ -132,6 +132,7 @@ def edition_hidden() -> frozenset[Population]:
 
 
 def write_edition_hidden(path: Path, hidden: Iterable[Population]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     _write_json(path, {"hidden": [p.to_json() for p in sorted(hidden)]})
 
 

@@ -25,7 +25,9 @@ protection already satisfies; so one rerun settles it, unless the map's geograph
 
 Across editions (the earlier reports' records, ``disclosure.json``): a count they printed is
 known to the reader, so it is fixed, never hidden to protect another; a count they hid must stay
-unrecoverable (it is audited, and hidden again where this edition prints it). Where this input
+unrecoverable (it is audited, and hidden again where this edition prints it: the batch hands
+the earlier reports' hidden counts to the pages before they run, so that a monthly series
+reruns no page for them). Where this input
 gives a count another value than an earlier report printed (a revised extract, or another
 input), that report's hidden and unprinted counts are taken as its own: only its printed counts
 that agree are linked, and what the revision itself reveals is not modelled. A hidden count the
