@@ -892,12 +892,15 @@ def _protect_edition(
     page that must hide more is rerun (``helpers.edition_disclosure``). Returns the outcomes,
     those of the pages rerun replaced, and the protection (None when a rerun failed)."""
     latest = {o.notebook: o for o in outcomes}
+    rerunning = [0.0]
 
     def rerun(names: list[str]) -> bool:
+        started = time.perf_counter()
         for name in names:
             pages.clear(name)
         again = notebooks.run(names, "disclosure control: pages rerun", pages)
         latest.update({o.notebook: o for o in again})
+        rerunning[0] += time.perf_counter() - started
         return all(o.ok for o in again)
 
     try:
@@ -909,6 +912,7 @@ def _protect_edition(
         raise BatchError(f"{error} The run, with its log: {kept}") from None
     outcomes = [latest[o.notebook] for o in outcomes]
     if settled is not None:
+        settled.rerun_seconds = rerunning[0]
         log.warnings += protection_warnings(settled)
     return outcomes, settled
 

@@ -125,6 +125,7 @@ class Protection:
     seconds: float = 0.0
     reruns: list[list[str]] = field(default_factory=list)  # the pages rerun, round by round
     edition: EditionCounts | None = None  # the pages' counts it protects
+    rerun_seconds: float = 0.0  # what rerunning the pages took
 
     def summary(self) -> dict:
         """What the check covered and cost, as the report's record keeps it."""
@@ -134,6 +135,7 @@ class Protection:
             "pages rerun": self.reruns,
             "size": self.size,
             "seconds": round(self.seconds, 2),
+            "seconds rerunning pages": round(self.rerun_seconds, 1),
         }
 
 
