@@ -217,12 +217,10 @@ class LinkedCounts:
             if not pinned:
                 return frozenset(suppressed), sorted(exposed, key=str)
             for key in pinned:
-                partner = self._partner_anywhere(key, suppressed)
-                if self.published and (
-                    partner is None or self._pinned_whatever_is_hidden(key, rules)
-                ):
+                if self.published and self._pinned_whatever_is_hidden(key, rules):
                     exposed.add(key)
                     continue
+                partner = self._partner_anywhere(key, suppressed)
                 if partner is None:  # cannot happen while a printed member is left: guard
                     raise RuntimeError(f"no count left to hide that would protect {key!r}")
                 suppressed.add(partner)
