@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -152,6 +153,14 @@ def test_no_count_of_1_to_4_on_any_published_page(published):
         for where in small_counts_on_page(page)
     ]
     assert not found, "\n".join(found)
+
+
+def test_the_published_front_page_gives_each_indicators_headline(published):
+    front = (published[0] / "index.html").read_text(encoding="utf-8")
+    indicators = re.search(r"<ul class='indicators'>(.*?)</ul>", front, re.S)
+    assert indicators, "the board edition's front page lists its indicators"
+    for notebook in ("01_open_by_lead_agency", "02_opened_closed_outcomes"):
+        assert f"html/{notebook}.html" in indicators.group(1)
 
 
 def test_each_published_report_records_what_it_printed_and_nothing_else(published):

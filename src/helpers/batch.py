@@ -922,7 +922,7 @@ def _record_what_was_published(
 ) -> None:
     """The pages' tables into the report's ``tables/``, and ``disclosure.json``: what the
     report printed, for the editions after it."""
-    pages.merge_tables(staging / "tables")
+    pages.merge_into(staging)
     edition = protection.edition
     assert edition is not None  # settle_edition gives every protection its edition
     record = report_record_json(

@@ -323,11 +323,15 @@ class StagedPages:
     def clear(self, page: str) -> None:
         shutil.rmtree(self.folder / page, ignore_errors=True)
 
-    def merge_tables(self, tables: Path) -> None:
-        """Every page's tables into the report's, then the pages' folders removed."""
+    def merge_into(self, report: Path) -> None:
+        """Every page's tables into the report's ``tables/``, and what a page leaves beside
+        its tables (its headlines) beside the report's; then the pages' folders removed."""
+        self.remove_records()
         for page in self._page_folders():
-            for path in sorted((page / "tables").iterdir()):
-                target = tables / path.name
+            tables = page / "tables"
+            moves = [(p, report / "tables" / p.name) for p in tables.glob("*")]
+            moves += [(p, report / p.name) for p in page.iterdir() if p != tables]
+            for path, target in sorted(moves):
                 if target.exists():
                     raise RuntimeError(f"two sections of the edition both wrote {path.name}")
                 path.rename(target)
