@@ -253,3 +253,17 @@ def test_a_share_only_count_stays_so_until_printed_whole():
     assert counts.shares_only == set()
     with pytest.raises(ValueError, match="needs a value"):
         counts.add("b", None)
+
+
+@pytest.mark.parametrize(("may", "given_away"), [(6, True), (9, False)])
+def test_an_earlier_editions_unprinted_count_pinned_at_1_to_4_is_protected(may, given_away):
+    # June printed its year to date (9) and never the refusals of June alone; this input no
+    # longer holds June's: printing May's year to date now would give June's away (9 - 6 = 3).
+    counts = LinkedCounts()
+    counts.add("june", 9, printed=False)
+    counts.published.add("june")
+    counts.add("may", may)
+    counts.add("in june", None, printed=False)
+    counts.add_sum("june", ["may", "in june"])
+    assert audit(counts, set(), RULES) == (["in june"] if given_away else [])
+    assert counts.protect(RULES) == ({"may"} if given_away else frozenset())

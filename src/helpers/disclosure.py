@@ -216,14 +216,17 @@ class LinkedCounts:
             pinned = [k for k in audit(self, suppressed, rules) if k not in exposed]
             if not pinned:
                 return frozenset(suppressed), sorted(exposed, key=str)
+            before = len(suppressed) + len(exposed)
             for key in pinned:
                 if self.published and self._pinned_whatever_is_hidden(key, rules):
                     exposed.add(key)
                     continue
+                # None: a partner hidden for a count before it in this round freed it too.
                 partner = self._partner_anywhere(key, suppressed)
-                if partner is None:  # cannot happen while a printed member is left: guard
-                    raise RuntimeError(f"no count left to hide that would protect {key!r}")
-                suppressed.add(partner)
+                if partner is not None:
+                    suppressed.add(partner)
+            if len(suppressed) + len(exposed) == before:  # cannot happen: guard
+                raise RuntimeError(f"no count left to hide that would protect {pinned[0]!r}")
 
     def _pinned_whatever_is_hidden(self, key: Key, rules: Policy | None = None) -> bool:
         everything = {k for k, shown in self.printed.items() if shown}
@@ -320,10 +323,11 @@ def components(counts: LinkedCounts) -> dict[Key, int]:
 
 def _checked(counts: LinkedCounts, key: Key, suppressed: set[Key], rules: Policy) -> bool:
     """Whether a hidden count must not be pinned: a suppressed or withheld one that is not a
-    known zero, or an unprinted one of 1-4."""
+    known zero, an unprinted one of 1-4, or one of an earlier edition this input has no value
+    for (which :func:`_is_pinned` judges by the value it is pinned at)."""
     value = counts.values[key]
     if value is None:
-        return key in counts.withheld
+        return True
     if key in suppressed or key in counts.withheld:
         return value > 0
     return rules.is_small(value)
@@ -342,7 +346,7 @@ def audit(
     every printed count (this edition's and the earlier ones') and every sum (counts are never
     negative) are found by linear programming, within its group of linked counts
     (:func:`components`); a count is pinned when no two whole numbers fit. A count of an
-    earlier edition this input has no value for is pinned only at a value above zero.
+    earlier edition this input has no value for is judged by the value it is pinned at.
     """
     rules = rules or policy()
     suppressed = set(suppressed)
@@ -368,7 +372,7 @@ def audit(
     pinned = []
     for group, keys in to_check.items():
         if group in sums:  # a count in no sum is bounded by nothing
-            pinned += _audit_group(counts, members[group], sums[group], hidden, keys)
+            pinned += _audit_group(counts, members[group], sums[group], hidden, keys, rules)
     return pinned
 
 
@@ -378,6 +382,7 @@ def _audit_group(
     sums: list[Sum],
     hidden: set[Key],
     checked: list[Key],
+    rules: Policy,
 ) -> list:
     from scipy.optimize import linprog  # only an audit needs it: not every report's kernel
 
@@ -408,6 +413,15 @@ def _audit_group(
             raise RuntimeError(f"the disclosure audit could not bound {key!r}: {high.message}")
         smallest = math.ceil(low.fun - 1e-6)
         largest = math.floor(-high.fun + 1e-6)
-        if largest - smallest < 1 and (counts.values[key] is not None or smallest >= 1):
+        if largest - smallest < 1 and _is_pinned(counts, key, smallest, rules):
             pinned.append(key)
     return pinned
+
+
+def _is_pinned(counts: LinkedCounts, key: Key, value: int, rules: Policy) -> bool:
+    """Whether a count the reader can pin to ``value`` is given away. One of an earlier edition
+    that this input has no value for is, if it was hidden and is not zero, or if it was never
+    printed and is 1-4 (pinned, its value is known, so it is judged by it)."""
+    if counts.values[key] is not None:
+        return True
+    return value >= 1 if key in counts.withheld else rules.is_small(value)
