@@ -23,6 +23,7 @@ import pytest
 from generated_extracts import HEADERS, Shape, generate, shapes, write
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from in_process import run_notebook
 from sdc_oracle import RULES, recoverable
 
 from helpers import batch, disclosure_record
@@ -323,7 +324,9 @@ def test_the_batch_refuses_before_any_notebook_when_a_record_is_broken(issue_fol
 
 def test_a_page_run_alone_says_it_protected_itself(monkeypatch, tmp_path):
     monkeypatch.delenv(PAGE_RECORD_ENV, raising=False)
-    assert "protected on its own" in disclosure_record.protection_scope_note()
+    run = run_notebook("03_cff_caseload_by_time_open", publish=True)  # as in JupyterLab
+    assert run.error is None and "This page was protected on its own" in run.text
+    assert "only the batch" in run.text
     monkeypatch.setenv(PAGE_RECORD_ENV, str(tmp_path / "page.json"))
     assert "protected together" in disclosure_record.protection_scope_note()
 
