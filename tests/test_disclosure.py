@@ -169,3 +169,101 @@ def test_the_same_count_added_twice_must_agree():
     counts.add("a", 2)
     with pytest.raises(ValueError, match="twice"):
         counts.add("a", 3)
+
+
+# --------------------------------------------------------------------------- earlier editions
+
+
+def test_a_count_printed_earlier_is_never_hidden_to_protect_another():
+    # June printed the year to date to June (6); July prints it again, and to July (10).
+    counts = LinkedCounts()
+    june, july = counts.add("ytd_jun", 6), counts.add("ytd_jul", 10)
+    counts.add_sum(july, [june, counts.add("july", 4, printed=False)])
+    assert counts.protect(RULES) == {"ytd_jun"}  # on its own, July hides June's total
+    counts.published.add("ytd_jun")  # but June's report is out: hiding it protects nothing
+    hidden = counts.protect(RULES)
+    assert "ytd_jul" in hidden
+    assert audit(counts, hidden, RULES) == []
+    assert recoverable(counts, set(hidden) - {"ytd_jun"}) == []
+
+
+def test_a_count_an_earlier_edition_hid_stays_unrecoverable():
+    counts = one_way([30, 40, 9])
+    counts.withheld.add(("cell", 2))  # 9, hidden as a partner in an earlier edition
+    counts.printed[("cell", 2)] = False  # and not printed in this one
+    assert counts.protect(Policy(largest_suppressed_count=0, mark="[c]")) == {("cell", 0)}
+    assert audit(counts, set(), RULES) == [("cell", 2)]  # printing the rest would pin it
+    assert counts.protect(RULES) == {("cell", 0)}  # 30: the smallest part printed
+
+
+def test_a_count_this_input_has_no_value_for_is_audited_by_its_bounds():
+    counts = LinkedCounts()
+    total = counts.add("total", 30)
+    counts.add("earlier", None, printed=False)  # hidden earlier, not in this input
+    counts.withheld.add("earlier")
+    counts.add_sum(total, ["earlier", counts.add("rest", 27)])
+    assert audit(counts, set(), RULES) == ["earlier"]  # 30 - 27: pinned at 3
+    assert counts.protect(RULES) == {"rest"}
+    zero = LinkedCounts()
+    zero.add("total", 27)
+    zero.add("earlier", None, printed=False)
+    zero.withheld.add("earlier")
+    zero.add_sum("total", ["earlier", zero.add("rest", 27)])
+    assert audit(zero, set(), RULES) == []  # pinned at zero: it describes nobody
+
+
+def test_what_earlier_editions_give_away_alone_is_left_not_chased():
+    counts = LinkedCounts()
+    counts.add("total", 30)
+    counts.add("small", None, printed=False)
+    counts.add("rest", 27, printed=False)
+    counts.published |= {"total", "rest"}  # both printed by an earlier edition
+    counts.withheld.add("small")
+    counts.add_sum("total", ["small", "rest"])
+    counts.add("mine", 50)  # this edition's own count, linked to none of them
+    assert counts.protect_and_expose(RULES) == (frozenset(), ["small"])  # nothing helps
+
+
+def test_already_hidden_counts_seed_the_protection_and_only_printed_ones_count():
+    counts = one_way([30, 40, 9])
+    hidden = counts.protect(RULES, already_hidden=[("cell", 0), "not a count"])
+    assert ("cell", 0) in hidden and "not a count" not in hidden
+    assert len(hidden) >= 2  # a lone hidden cell takes a partner
+    assert recoverable(counts, set(hidden)) == []
+
+
+def test_linked_groups_are_audited_apart():
+    from helpers.disclosure import components
+
+    counts = one_way([3, 40, 9])
+    other = counts.add(("other", 0), 2)
+    counts.add_sum(counts.add("other total", 2), [other])
+    groups = components(counts)
+    assert groups[("cell", 0)] == groups["total"] != groups[("other", 0)]
+    hidden = counts.protect(RULES)
+    assert recoverable(counts, set(hidden)) == []
+
+
+def test_a_share_only_count_stays_so_until_printed_whole():
+    counts = LinkedCounts()
+    counts.add("a", 10, share_only=True)
+    assert counts.shares_only == {"a"} and counts.printed["a"]
+    counts.add("a", 10)
+    counts.add("a", 10, share_only=True)
+    assert counts.shares_only == set()
+    with pytest.raises(ValueError, match="needs a value"):
+        counts.add("b", None)
+
+
+@pytest.mark.parametrize(("may", "given_away"), [(6, True), (9, False)])
+def test_an_earlier_editions_unprinted_count_pinned_at_1_to_4_is_protected(may, given_away):
+    # June printed its year to date (9) and never the refusals of June alone; this input no
+    # longer holds June's: printing May's year to date now would give June's away (9 - 6 = 3).
+    counts = LinkedCounts()
+    counts.add("june", 9, printed=False)
+    counts.published.add("june")
+    counts.add("may", may)
+    counts.add("in june", None, printed=False)
+    counts.add_sum("june", ["may", "in june"])
+    assert audit(counts, set(), RULES) == (["in june"] if given_away else [])
+    assert counts.protect(RULES) == ({"may"} if given_away else frozenset())

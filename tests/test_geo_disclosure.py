@@ -20,7 +20,7 @@ from helpers import geo, maps
 from helpers.config import categories
 from helpers.disclosure import audit, is_suppressed, policy
 from helpers.extract import load_report_extract as load
-from helpers.figures import LsoaFigures, lsoa_figures
+from helpers.figures import LsoaFigures, MapKeys, lsoa_figures
 from helpers.reference import MIRROR_ENV, load_imd2015
 from helpers.reference import load_lsoa_boundaries as load_boundaries
 
@@ -33,6 +33,11 @@ MARK = policy().mark
 
 def _small(value: object) -> bool:
     return not is_suppressed(value) and policy().is_small(int(value))
+
+
+def _lsoa(key) -> str | None:
+    """The LSOA a count is of (None for a count of another kind)."""
+    return key.get("home_lsoa_2011")
 
 
 @pytest.fixture(scope="module")
@@ -101,15 +106,16 @@ def test_every_lead_agency_is_protected(extract, boundaries, imd, agency):
     assert not any(_small(v) for v in figures.deciles["episodes"])
 
 
-def test_golden_what_the_synthetic_extract_hides(published, plain):
+def test_golden_what_the_synthetic_extract_hides(published, plain, boundaries):
     values = published.counts.values
-    lsoas_hidden = {k for k in published.hidden if k[0] == "lsoa"}
-    small_lsoas = {k for k, v in values.items() if k[0] == "lsoa" and 1 <= v <= 4}
+    keys = MapKeys.of(pd.Timestamp(SNAPSHOT), CFF, boundaries, None)
+    lsoas_hidden = {k for k in published.hidden if _lsoa(k)}
+    small_lsoas = {k for k, v in values.items() if _lsoa(k) and 1 <= v <= 4}
     assert lsoas_hidden == small_lsoas and len(small_lsoas) == 84  # no LSOA hidden secondarily
-    assert ("decile", 10) in published.hidden  # 4 episodes in the five least deprived LSOAs
-    assert ("unmatched", "blank") in published.hidden  # 2 episodes with no LSOA
+    assert keys.decile(10) in published.hidden  # 4 episodes in the five least deprived LSOAs
+    assert keys.off_map("blank") in published.hidden  # 2 episodes with no LSOA
     secondary = {k for k in published.hidden if not 1 <= values[k] <= 4}
-    assert secondary == {("decile", 9), ("unmatched", "outside the authority")}
+    assert secondary == {keys.decile(9), keys.off_map("outside the authority")}
     assert (published.placed, published.unmatched_total, published.total_open) == (978, 7, 985)
     assert published.lsoas_without == plain.lsoas_without == 17
     assert published.unmatched is None  # no row-level listing when published
@@ -142,9 +148,7 @@ def test_shown_values_equal_the_unmasked_ones(published, plain):
         published.busiest["lsoa11cd"], published.busiest["episodes"], strict=True
     ):
         assert shown == true_counts[code] > 0
-    assert not set(published.busiest["lsoa11cd"]) & {
-        k[1] for k in published.hidden if k[0] == "lsoa"
-    }
+    assert not set(published.busiest["lsoa11cd"]) & {_lsoa(k) for k in published.hidden}
 
 
 def test_decile_table_masks_consistently_with_the_lsoa_table(published, plain):
@@ -267,7 +271,7 @@ def test_interactive_map_carries_no_hidden_count(published, plain, boundaries):
     properties = [json.loads(p) for p in re.findall(r'"properties": (\{[^{}]*\})', html)]
     assert len(properties) == len(frame)
     true_counts = plain.table.set_index("lsoa11cd")["episodes"]
-    hidden_codes = {k[1] for k in published.hidden if k[0] == "lsoa"}
+    hidden_codes = {_lsoa(k) for k in published.hidden} - {None}
     for item in properties:
         if item["lsoa11cd"] in hidden_codes:
             assert item["episodes"] == MARK and item["class"] == MARK
@@ -323,7 +327,9 @@ def test_without_imd_only_lsoas_and_totals_are_linked(published_without_imd, pub
     figures = published_without_imd
     assert figures.deciles is None and figures.shares is None and figures.concentration is None
     assert "imd_decile" not in figures.table
-    assert {k[0] for k in figures.counts.values} == {"lsoa", "placed", "unmatched", "open"}
+    linked = set(figures.counts.values)
+    assert not any(k.get("home_imd_decile") for k in linked)
+    assert linked == {k for k in published.counts.values if not k.get("home_imd_decile")}
     assert not any(_small(v) for v in figures.table["episodes"])
 
 

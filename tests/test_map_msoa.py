@@ -123,7 +123,7 @@ def by_msoa(imd):
 
 def test_by_msoa_no_lsoa_count_is_printed_and_nothing_small_is_recoverable(by_msoa):
     counts = by_msoa.counts
-    lsoas = [k for k in counts.values if k[0] == "lsoa"]
+    lsoas = [k for k in counts.values if k.get("home_lsoa_2011")]
     assert len(lsoas) == 195 and not any(counts.printed[k] for k in lsoas)
     assert "episodes" not in by_msoa.table  # the LSOA table keeps the LSOAs and deciles only
     assert by_msoa.geography == "MSOA" and len(by_msoa.areas) == 42

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -12,7 +14,9 @@ from count_scan import small_counts_on_page
 
 from helpers import batch
 from helpers.config import PROJECT_ROOT
+from helpers.disclosure_record import RECORD, read_published_counts
 from helpers.extract import SYNTHETIC_DIR
+from helpers.populations import OPEN, on_day
 
 #: Every test here runs notebooks through Papermill (the batch).
 pytestmark = pytest.mark.slow
@@ -149,3 +153,28 @@ def test_no_count_of_1_to_4_on_any_published_page(published):
         for where in small_counts_on_page(page)
     ]
     assert not found, "\n".join(found)
+
+
+def test_the_published_front_page_gives_each_indicators_headline(published):
+    front = (published[0] / "index.html").read_text(encoding="utf-8")
+    indicators = re.search(r"<ul class='indicators'>(.*?)</ul>", front, re.S)
+    assert indicators, "the board edition's front page lists its indicators"
+    for notebook in ("01_open_by_lead_agency", "02_opened_closed_outcomes"):
+        assert f"html/{notebook}.html" in indicators.group(1)
+
+
+def test_each_published_report_records_what_it_printed_and_nothing_else(published):
+    board, cabinet = (read_published_counts(report) for report in published)
+    assert board.shown and board.hidden and cabinet.shown
+    cabinet_check = json.loads((published[1] / RECORD).read_text(encoding="utf-8"))["check"]
+    assert cabinet_check["checked against"] == ["board-2015-10-published"]
+    assert cabinet_check["pages rerun"] == []  # the shipped editions share no hidden count
+    # Every count of the lead-agency table is in the record: its value where the table prints
+    # it, hidden (and no value) where the table shows the mark.
+    table = _tables(published[0])["open_by_lead_agency"]
+    for row in table.itertuples():
+        key = on_day(OPEN, row.snapshot_date, lead_agency=row.lead_agency)
+        if row.episodes == MARK:
+            assert key in board.hidden and key not in board.shown
+        else:
+            assert board.shown[key] == int(row.episodes)

@@ -16,8 +16,10 @@ the period is checked against the extract's date (see ``helpers.preflight``); a 
 with status 2 and writes nothing. The report is built in a temporary folder and moved into place
 only when every notebook succeeded, so a failed or interrupted run leaves the previous report for
 that edition as it was; a failed run is kept in ``<edition>.failed/``, with its ``run.log``.
-``--publish`` applies statistical disclosure control to every table and chart and writes
-``<output-dir>/<edition>-published/`` (see ``helpers.disclosure``). Each good run rewrites
+``--publish`` applies statistical disclosure control to every table and chart, every page of
+the edition together and against the reports published before it in the output folder (pages
+that must hide more are rerun: ``helpers.edition_disclosure``), and writes
+``<output-dir>/<edition>-published/`` with ``disclosure.json``. Each good run rewrites
 ``<output-dir>/index.html``, the list of every report in the folder.
 """
 
@@ -62,6 +64,21 @@ from helpers.database import (
     is_database_url,
     refuse_password_in_url,
 )
+from helpers.disclosure_record import (
+    PublishedCounts,
+    RecordError,
+    StagedPages,
+    read_published_counts,
+    report_record_json,
+    write_report_record,
+)
+from helpers.edition_disclosure import (
+    EditionNotSettled,
+    PagesDisagree,
+    Protection,
+    protection_warnings,
+    settle_edition,
+)
 from helpers.edition_pages import (
     INDEX,
     REPORT_RECORD,
@@ -79,7 +96,7 @@ from helpers.extract import (
 )
 from helpers.extract_checks import last_activity_date
 from helpers.inputs import FORMATS, input_location, load_any_extract
-from helpers.kernels import BatchKernelManager, allow_kernels, stop_all_kernels
+from helpers.kernels import BatchKernelManager, allow_kernels, stop_all_kernels, with_environment
 from helpers.outputs import warnings_path, write_csv
 from helpers.period import ReportPeriod
 from helpers.preflight import (
@@ -424,18 +441,30 @@ def run_notebook(
     data_source: dict,
     data_dir: Path,
     publish: bool = False,
+    pages: StagedPages | None = None,
 ) -> Outcome:
-    """Execute one notebook into ``staging`` and render its HTML; never raises."""
+    """Execute one notebook into ``staging`` and render its HTML; never raises.
+
+    With ``pages`` (a published run), the notebook writes its tables and its page's record of
+    counts to a folder of its own (:class:`helpers.disclosure_record.StagedPages`).
+    """
     with running(name):  # library warnings logged meanwhile are this notebook's
-        return _run_notebook(name, params, staging, data_source, data_dir, publish)
+        return _run_notebook(name, params, staging, data_source, data_dir, publish, pages)
 
 
 def _run_notebook(
-    name: str, params: dict, staging: Path, data_source: dict, data_dir: Path, publish: bool
+    name: str,
+    params: dict,
+    staging: Path,
+    data_source: dict,
+    data_dir: Path,
+    publish: bool,
+    pages: StagedPages | None = None,
 ) -> Outcome:
     started = dt.datetime.now()
     executed = staging / "notebooks" / f"{name}.ipynb"
-    tables = staging / "tables"
+    tables = pages.tables_of(name) if pages else staging / "tables"
+    kernels = with_environment(pages.environment(name)) if pages else BatchKernelManager
     parameters = {
         "data_dir": str(data_dir),
         "output_dir": str(tables),
@@ -454,7 +483,7 @@ def _run_notebook(
             kernel_name=KERNEL,
             progress_bar=False,
             report_mode=False,
-            kernel_manager_class=BatchKernelManager,
+            kernel_manager_class=kernels,
         )
         nb = nbformat.read(executed, as_version=4)
         nb.metadata["earlyhelp"] = {"data_source": data_source, "parameters": parameters}
@@ -680,6 +709,9 @@ def _run_locked(
     making = making or ReportMaking(period, made_by(period, None), [])
     started = time.time()
     remove_stale_partials(output, started)  # left by runs that were killed (SIGKILL)
+    # What the reports published before this one printed: a record that cannot be read is
+    # refused now, before any notebook runs.
+    earlier, unrecorded = _published_before(output) if publish else ([], [])
     allow_kernels()
     log = RunLog(
         command=command or f"run_batch() from Python, in: {shlex.join(sys.argv)}",
@@ -687,7 +719,7 @@ def _run_locked(
         period=making.report_month,
         data=data,
         made_by=making.made_by,
-        warnings=list(making.commentary_warnings),
+        warnings=[*making.commentary_warnings, *unrecorded],
     )
     staging = Path(tempfile.mkdtemp(prefix=f".{period}.partial-", dir=output))
     claim_partial(staging)
@@ -715,33 +747,22 @@ def _run_locked(
             plan, NOTEBOOKS_DIR, last_activity, extract_settings().stale_after_days
         )
         log.warnings += [stale] if stale else []
+        pages = StagedPages(staging) if publish else None
+        if pages and earlier:  # hidden before, hidden again: a monthly series reruns no page
+            pages.hand_back(set().union(*(record.hidden for record in earlier)))
+        notebooks = _Notebooks(plan, staging, log.data_source, validated, publish, jobs, progress)
         with capture_warnings(log.warnings):
-            pool = ThreadPoolExecutor(max_workers=max(1, jobs))
-            try:
-                futures = [
-                    pool.submit(
-                        run_notebook, name, params, staging, log.data_source, validated, publish
-                    )
-                    for name, params in plan.items()
-                ]
-                bar = tqdm(
-                    total=len(futures),
-                    desc=f"{period} notebooks",
-                    unit="nb",
-                    disable=not progress,
-                    file=sys.stderr,
+            ran = notebooks.run(list(plan), f"{period} notebooks", pages)
+            outcomes += ran
+            protection = None
+            if pages and all(o.ok for o in ran):
+                kept = output / f"{period}.failed"
+                outcomes, protection = _protect_edition(
+                    notebooks, pages, outcomes, earlier, log, kept
                 )
-                for future in as_completed(futures):
-                    outcomes.append(future.result())
-                    bar.update(1)
-                bar.close()
-            except BaseException:  # stopped (a signal, Control-C): queued notebooks never start
-                pool.shutdown(wait=False, cancel_futures=True)
-                stop_all_kernels()  # the running ones' threads then finish at once
-                raise
-            finally:
-                pool.shutdown(wait=True)
         shutil.rmtree(validated)
+        if pages:  # they hold the values of hidden counts: never kept, even for debugging
+            pages.remove_records()
         log.notebooks = [
             NotebookRun(o.notebook, o.parameters, o.ok, o.seconds, o.error) for o in outcomes
         ]
@@ -762,6 +783,8 @@ def _run_locked(
                 + "\n".join(f"  - {w}" for w in log.warnings)
                 + f"\nThe run, with its log: {kept}"
             )
+        if pages and protection:  # each page's tables into the report's, and what it printed
+            _record_what_was_published(pages, protection, staging, period)
         facts = EditionFacts(
             title=title or "Early Help performance report",
             period=making.report_month,
@@ -795,6 +818,126 @@ def _run_locked(
     _rewrite_reports_index(output)
     _print_summary(final, log.title, outcomes, log.warnings, log.partial_month)
     return final
+
+
+@dataclass
+class _Notebooks:
+    """The run's notebooks, run a few at a time; a stop (a signal, Control-C) ends them all."""
+
+    plan: dict[str, dict]
+    staging: Path
+    data_source: dict | None
+    validated: Path
+    publish: bool
+    jobs: int
+    progress: bool
+
+    def run(self, names: list[str], what: str, pages: StagedPages | None) -> list[Outcome]:
+        outcomes = []
+        pool = ThreadPoolExecutor(max_workers=max(1, self.jobs))
+        try:
+            futures = [
+                pool.submit(
+                    run_notebook,
+                    name,
+                    self.plan[name],
+                    self.staging,
+                    self.data_source or {},
+                    self.validated,
+                    self.publish,
+                    pages,
+                )
+                for name in names
+            ]
+            bar = tqdm(
+                total=len(futures), desc=what, unit="nb", disable=not self.progress, file=sys.stderr
+            )
+            for future in as_completed(futures):
+                outcomes.append(future.result())
+                bar.update(1)
+            bar.close()
+        except BaseException:  # stopped (a signal, Control-C): queued notebooks never start
+            pool.shutdown(wait=False, cancel_futures=True)
+            stop_all_kernels()  # the running ones' threads then finish at once
+            raise
+        finally:
+            pool.shutdown(wait=True)
+        return outcomes
+
+
+def _published_before(output: Path) -> tuple[list[PublishedCounts], list[str]]:
+    """What every published report in the output folder printed (a reader may hold them all,
+    the one this run replaces too), and a warning for each that kept no record."""
+    records, warnings = [], []
+    for folder in sorted(output.glob(f"*{PUBLISHED_SUFFIX}")):
+        report = read_report_record(folder) if folder.is_dir() else None
+        if report is None or report.published is not True:
+            continue
+        try:
+            counts = read_published_counts(folder)
+        except RecordError as error:
+            raise RefusedError(str(error)) from None
+        if counts is None:
+            warnings.append(
+                f"Disclosure control: the published report {folder.name} keeps no record of the "
+                "counts it printed (an earlier version made it), so this edition is not checked "
+                "against it; rerun it to give it one."
+            )
+        else:
+            records.append(counts)
+    return records, warnings
+
+
+def _protect_edition(
+    notebooks: _Notebooks,
+    pages: StagedPages,
+    outcomes: list[Outcome],
+    earlier: list[PublishedCounts],
+    log: RunLog,
+    kept: Path,
+) -> tuple[list[Outcome], Protection | None]:
+    """Every page's counts protected together and against the earlier published reports; a
+    page that must hide more is rerun (``helpers.edition_disclosure``). Returns the outcomes,
+    those of the pages rerun replaced, and the protection (None when a rerun failed)."""
+    latest = {o.notebook: o for o in outcomes}
+    rerunning = [0.0]
+
+    def rerun(names: list[str]) -> bool:
+        started = time.perf_counter()
+        for name in names:
+            pages.clear(name)
+        again = notebooks.run(names, "disclosure control: pages rerun", pages)
+        latest.update({o.notebook: o for o in again})
+        rerunning[0] += time.perf_counter() - started
+        return all(o.ok for o in again)
+
+    try:
+        settled = settle_edition(pages.pages, pages.hand_back, rerun, earlier)
+    except (EditionNotSettled, PagesDisagree) as error:
+        shutil.rmtree(notebooks.validated, ignore_errors=True)
+        pages.remove_records()
+        kept = _keep_failed(notebooks.staging, kept, log, [], str(error))
+        raise BatchError(f"{error} The run, with its log: {kept}") from None
+    outcomes = [latest[o.notebook] for o in outcomes]
+    if settled is not None:
+        settled.rerun_seconds = rerunning[0]
+        log.warnings += protection_warnings(settled)
+    return outcomes, settled
+
+
+def _record_what_was_published(
+    pages: StagedPages, protection: Protection, staging: Path, report: str
+) -> None:
+    """The pages' tables into the report's ``tables/``, and ``disclosure.json``: what the
+    report printed, for the editions after it."""
+    pages.merge_into(staging)
+    edition = protection.edition
+    assert edition is not None  # settle_edition gives every protection its edition
+    record = report_record_json(
+        report, edition.counts, protection.hidden | edition.hidden, edition.pages_of()
+    )
+    record["check"] = protection.summary()
+    write_report_record(staging, record)
 
 
 def _refuse_missing_commentary(commentary: str | Path | None, plan: Iterable[str]) -> None:

@@ -8,6 +8,12 @@ every count that follows from two printed ones, goes into one :class:`LinkedCoun
 sums that link them; what :meth:`LinkedCounts.protect` hides is shown as the suppression mark,
 and so is any percentage whose numerator or denominator is hidden.
 
+Each count is keyed by its population (:mod:`helpers.populations`: a lead agency's episodes
+open on 28 February 2014, whichever page prints them), so that the batch can protect every
+page of an edition together: run by the batch, each function also hides what the rest of the
+edition hides and records what it linked (:mod:`helpers.disclosure_record`); run on its own,
+it protects its own page.
+
 Money (the budget) and programme settings (targets, payment per family) are not counts of
 people and are never suppressed.
 
@@ -19,16 +25,18 @@ part in disclosure control, and no sum that holds it links the counts that are p
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from helpers import annex_a, geo, metrics, tables
 from helpers import families as sf
+from helpers import populations as pop
 from helpers.config import Categories, categories
 from helpers.coverage import Coverage, NotKnown
 from helpers.disclosure import Key, LinkedCounts, is_suppressed, policy
+from helpers.disclosure_record import edition_hidden, record_page
 from helpers.formats import month_label, number, percent
 
 
@@ -43,7 +51,7 @@ def known_counts(counts: LinkedCounts, not_known: Mapping[Key, str]) -> LinkedCo
     known = LinkedCounts()
     for key, value in counts.values.items():
         if key not in not_known:
-            known.add(key, value, counts.printed[key])
+            known.add(key, value, counts.printed[key], key in counts.shares_only)
     for link in counts.sums:
         if not any(key in not_known for key in link.members):
             known.add_sum(link.total, link.parts)
@@ -55,11 +63,18 @@ class _Masker:
     figures the input cannot support by the not-known mark (with why)."""
 
     def __init__(
-        self, counts: LinkedCounts, publish: bool, not_known: Mapping[Key, str] | None = None
+        self,
+        counts: LinkedCounts,
+        publish: bool,
+        part: str,
+        not_known: Mapping[Key, str] | None = None,
     ):
         self.not_known = dict(not_known or {})
         self.counts = known_counts(counts, self.not_known)
-        self.hidden = self.counts.protect() if publish else frozenset()
+        self.hidden = frozenset()
+        if publish:  # run by the batch, the rest of the edition may hide more of these counts
+            self.hidden = self.counts.protect(already_hidden=edition_hidden())
+            record_page(part, self.counts, self.hidden)
         self.mark = policy().mark
 
     def shown(self, *keys: Key) -> bool:
@@ -95,6 +110,18 @@ class ProtectedFigures:
 def _everything_unknown(counts: LinkedCounts, reason: str) -> dict[Key, str]:
     """Every figure of a report dated outside the input: each one not known, for one reason."""
     return dict.fromkeys(counts.values, reason)
+
+
+def _open_on(day: object, **by: object) -> pop.Population:
+    return pop.on_day(pop.OPEN, day, **by)
+
+
+def _all_open(episodes: pd.DataFrame, day: pd.Timestamp, counted: int) -> pop.Population:
+    """The population of a total of open episodes by lead agency: every episode open, unless
+    some record no lead agency (then only those that do)."""
+    if int(metrics.open_at(episodes, day).sum()) == counted:
+        return _open_on(day)
+    return _open_on(day, lead_agency="any recorded")
 
 
 # --------------------------------------------------------------------------- 1.1
@@ -140,44 +167,55 @@ def lead_agency_figures(
     refusals_table = tables.refusals_year_to_date(refusals, ends)
 
     counts = LinkedCounts()
-    agencies = counts.add_each("agency", open_table["lead_agency"], open_table["episodes"])
-    total = counts.add(("open",), open_table["episodes"].sum())
+    agencies = [
+        counts.add(_open_on(day, lead_agency=a), n)
+        for a, n in zip(open_table["lead_agency"], open_table["episodes"], strict=True)
+    ]
+    counted = int(open_table["episodes"].sum())
+    total = counts.add(_all_open(episodes, day, counted), counted)
     counts.add_sum(total, agencies)
-    holders = counts.add_each("held_by", held["held_by"], held["episodes"])
+    holders = [
+        counts.add(_open_on(day, held_by=h), n)
+        for h, n in zip(held["held_by"], held["episodes"], strict=True)
+    ]
     counts.add_sum(total, holders)
-    non_la = [("agency", a) for a in open_table["lead_agency"] if a in cats.non_la_agencies]
-    ungrouped = [("agency", a) for a in open_table["lead_agency"] if a not in cats.lead_agencies]
+    non_la = [
+        _open_on(day, lead_agency=a) for a in open_table["lead_agency"] if a in cats.non_la_agencies
+    ]
+    ungrouped = [
+        _open_on(day, lead_agency=a)
+        for a in open_table["lead_agency"]
+        if a not in cats.lead_agencies
+    ]
     counts.add_sum(holders[0], [k for k in agencies if k not in non_la and k not in ungrouped])
     counts.add_sum(holders[1], non_la)
     if ungrouped:  # an Annex A organisation in no group: neither inside the LA nor outside
         counts.add_sum(holders[2], ungrouped)
     # The previous month's share is printed; its counts are not, but protect them as if they were.
-    before = counts.add_each("held_by_before", previous["held_by"], previous["episodes"])
-    before_total = counts.add(("open_before",), previous["episodes"].sum())
+    before = [
+        counts.add(_open_on(previous_day, held_by=h), n, share_only=True)
+        for h, n in zip(previous["held_by"], previous["episodes"], strict=True)
+    ]
+    counted_before = int(previous["episodes"].sum())
+    before_total = counts.add(
+        _all_open(episodes, previous_day, counted_before), counted_before, share_only=True
+    )
     counts.add_sum(before_total, before)
-    ytd = [counts.add(("refusals_ytd", i), n) for i, n in enumerate(refusals_table["refusals_ytd"])]
-    if metrics.financial_year_start(ends[0]) == metrics.financial_year_start(ends[1]):
-        # The month between two year-to-date totals is a count too, though never printed.
-        in_month = counts.add(
-            ("refusals_in_month",),
-            int(refusals_table["refusals_ytd"].diff().iloc[1]),
-            printed=False,
-        )
-        counts.add_sum(ytd[1], [ytd[0], in_month])
+    ytd, in_month = _refusal_counts(counts, refusals_table, ends)
 
     by_organisation = None
     if "organisation" in episodes:  # each agency's organisations add to its printed count
         by_organisation = tables.open_by_organisation(episodes, day, open_table)
         organisations = [
-            counts.add(("organisation", a, o), n)
+            counts.add(_open_on(day, lead_agency=a, organisation=o), n)
             for a, o, n in by_organisation[["lead_agency", "organisation", "episodes"]].itertuples(
                 index=False
             )
         ]
         for agency in open_table["lead_agency"]:
-            parts = [k for k in organisations if k[1] == agency]
+            parts = [k for k in organisations if k.get("lead_agency") == str(agency)]
             if parts:
-                counts.add_sum(("agency", agency), parts)
+                counts.add_sum(_open_on(day, lead_agency=agency), parts)
 
     not_known: dict[Key, str] = {}
     if not coverage.covers_day(previous_day):
@@ -186,10 +224,12 @@ def lead_agency_figures(
         months = metrics.year_to_date_months(end)
         if not coverage.covers_months(months):
             reason = coverage.span_reason(months, "the year to date")
-            not_known.update(dict.fromkeys([ytd[i], ("refusals_in_month",)], reason))
+            not_known.update(dict.fromkeys([ytd[i], in_month], reason))
     if not coverage.covers_day(day):
         not_known = _everything_unknown(counts, coverage.day_reason(day))
-    mask = _Masker(counts, publish, not_known)
+    mask = _Masker(
+        counts, publish, f"lead_agency_figures {day.date()} {period_end.date()}", not_known
+    )
     if by_organisation is not None:
         by_organisation = mask.column(by_organisation, "episodes", [(k,) for k in organisations])
     open_table = mask.column(open_table, "episodes", [(k,) for k in agencies])
@@ -209,6 +249,21 @@ def lead_agency_figures(
     )
 
 
+def _refusal_counts(
+    counts: LinkedCounts, refusals_table: pd.DataFrame, ends: list[pd.Timestamp]
+) -> tuple[list[Key], Key]:
+    """The year-to-date refusals at each end, and (never printed) those between the two."""
+    ytd = [
+        counts.add(pop.over_days(pop.REFUSALS, metrics.financial_year_start(end), end), n)
+        for end, n in zip(ends, refusals_table["refusals_ytd"], strict=True)
+    ]
+    in_month = pop.over_days(pop.REFUSALS, ends[0] + pd.Timedelta(days=1), ends[1])
+    if metrics.financial_year_start(ends[0]) == metrics.financial_year_start(ends[1]):
+        counts.add(in_month, int(refusals_table["refusals_ytd"].diff().iloc[1]), printed=False)
+        counts.add_sum(ytd[1], [ytd[0], in_month])
+    return ytd, in_month
+
+
 # --------------------------------------------------------------------------- 1.2
 
 
@@ -224,25 +279,45 @@ class OutcomesFigures(ProtectedFigures):
     last_month_nfa_pct: object  # year to date a month earlier (RAG trend); NaN in April
 
 
+def _closed(months: pd.PeriodIndex | pd.Period, reason: str | None = None) -> pop.Population:
+    """Episodes closed over ``months`` (one month, or a run of them), for one reason or all."""
+    if reason is None:
+        return pop.over_months(pop.CLOSED, months)
+    return pop.over_months(pop.CLOSED, months, closure_reason=reason)
+
+
+@dataclass(frozen=True)
+class _Span:
+    """A span of months the page prints closures over, and how it prints them."""
+
+    months: pd.PeriodIndex
+    printed_reasons: Sequence[str]  # each with its count
+    share_reasons: Sequence[str]  # each as a share of the span's total only
+    total_printed: bool  # False: the total is a share's denominator only
+    words: str
+
+
 def _span_counts(
-    counts: LinkedCounts,
-    name: str,
-    months: pd.PeriodIndex,
-    reasons: Sequence[str],
-    printed_reasons: Sequence[str],
-    reasons_recorded: bool,
+    counts: LinkedCounts, span: _Span, reasons: Sequence[str], reasons_recorded: bool
 ) -> tuple[dict[str, Key], Key]:
     """Closures over a span of months by reason, linked to the monthly cells and totals."""
     reason_keys = {}
     for reason in reasons:
-        parts = [("closed", m, reason) for m in months]
+        parts = [_closed(m, reason) for m in span.months]
         key = counts.add(
-            (name, reason), sum(counts.values[p] for p in parts), reason in printed_reasons
+            _closed(span.months, reason),
+            sum(counts.values[p] for p in parts),
+            reason in span.printed_reasons or reason in span.share_reasons,
+            share_only=reason in span.share_reasons,
         )
         counts.add_sum(key, parts)
         reason_keys[reason] = key
-    month_totals = [("closed_total", m) for m in months]
-    total = counts.add((name, "total"), sum(counts.values[k] for k in month_totals))
+    month_totals = [_closed(m) for m in span.months]
+    total = counts.add(
+        _closed(span.months),
+        sum(counts.values[k] for k in month_totals),
+        share_only=not span.total_printed,
+    )
     counts.add_sum(total, month_totals)
     if reasons_recorded:
         counts.add_sum(total, list(reason_keys.values()))
@@ -303,22 +378,23 @@ def outcomes_figures(
 
     counts = LinkedCounts()
     for row in every.itertuples():
-        counts.add(("closed", row.month, row.closure_reason), row.episodes, row.month in window)
+        counts.add(_closed(row.month, row.closure_reason), row.episodes, row.month in window)
     for month, group in every.groupby("month", sort=True):
-        total = counts.add(("closed_total", month), closed[month], month in window)
+        total = counts.add(_closed(month), closed[month], month in window)
         if recorded:
-            counts.add_sum(total, [("closed", month, r) for r in group["closure_reason"]])
+            counts.add_sum(total, [_closed(month, r) for r in group["closure_reason"]])
     for row in opened_closed.itertuples():  # opened: no printed sum links them
-        counts.add(("opened", row.month), row.opened)
-    spans = {
-        "ytd": (this_year, reasons, "the year to date"),
-        "last_year": (last_year, [nfa, referral], "the previous financial year"),
+        counts.add(pop.over_months(pop.OPENED, row.month), row.opened)
+    spans = {  # the year to date by reason; the benchmark and the trend print shares only
+        "ytd": _Span(this_year, reasons, (), True, "the year to date"),
+        "last_year": _Span(last_year, (), (nfa, referral), True, "the previous financial year"),
     }
     if last_month is not None:
-        spans["ytd_before"] = (last_month, [nfa], "the year to date a month earlier")
+        spans["ytd_before"] = _Span(
+            last_month, (), (nfa,), False, "the year to date a month earlier"
+        )
     span_keys = {
-        name: _span_counts(counts, name, months, reasons, printed, recorded)
-        for name, (months, printed, _) in spans.items()
+        name: _span_counts(counts, span, reasons, recorded) for name, span in spans.items()
     }
     ytd_keys, ytd_total = span_keys["ytd"]
     year_keys, year_total = span_keys["last_year"]
@@ -327,28 +403,29 @@ def outcomes_figures(
     for month in every_month:
         if not coverage.covers_month(month):
             reason = coverage.month_reason(month)
-            month_keys = [("closed", month, r) for r in reasons]
-            not_known.update(dict.fromkeys([*month_keys, ("closed_total", month)], reason))
-            not_known[("opened", month)] = reason
-    for name, (months, _, words) in spans.items():
-        if not coverage.covers_months(months):
+            month_keys = [_closed(month, r) for r in reasons]
+            not_known.update(dict.fromkeys([*month_keys, _closed(month)], reason))
+            not_known[pop.over_months(pop.OPENED, month)] = reason
+    for name, span in spans.items():
+        if not coverage.covers_months(span.months):
             keys = [*span_keys[name][0].values(), span_keys[name][1]]
-            not_known.update(dict.fromkeys(keys, coverage.span_reason(months, words)))
+            not_known.update(dict.fromkeys(keys, coverage.span_reason(span.months, span.words)))
     if not recorded:  # counts by reason, and shares of them: none can be known
-        by_reason = [k for k in counts.values if k[0] == "closed" or k[-1] in set(reasons)]
+        by_reason = [k for k in counts.values if k.get("closure_reason") is not None]
         not_known.update({k: REASONS_NOT_RECORDED for k in by_reason if k not in not_known})
 
-    mask = _Masker(counts, publish, not_known)
-    opened_closed = mask.column(opened_closed, "opened", [(("opened", m),) for m in window])
-    opened_closed = mask.column(opened_closed, "closed", [(("closed_total", m),) for m in window])
+    mask = _Masker(counts, publish, f"outcomes_figures {end} {len(window)}", not_known)
+    opened_closed = mask.column(
+        opened_closed, "opened", [(pop.over_months(pop.OPENED, m),) for m in window]
+    )
+    opened_closed = mask.column(opened_closed, "closed", [(_closed(m),) for m in window])
     cell_keys = [
-        (("closed", m, r),)
-        for m, r in zip(by_month["month"], by_month["closure_reason"], strict=True)
+        (_closed(m, r),) for m, r in zip(by_month["month"], by_month["closure_reason"], strict=True)
     ]
     by_month = mask.column(by_month, "episodes", cell_keys)
     ytd = mask.column(ytd, "episodes", [(ytd_keys[r],) for r in ytd["closure_reason"]])
     ytd = mask.column(ytd, "pct", [(ytd_keys[r], ytd_total) for r in ytd["closure_reason"]])
-    month_totals = [("closed_total", m) for m in rates["month"]]
+    month_totals = [_closed(m) for m in rates["month"]]
     rates = mask.column(rates, "closed", [(k,) for k in month_totals])
     for column, reason in (
         ("pct_action_plan_completed_nfa", nfa),
@@ -357,7 +434,7 @@ def outcomes_figures(
         rates = mask.column(
             rates,
             column,
-            [(("closed", m, reason), t) for m, t in zip(rates["month"], month_totals, strict=True)],
+            [(_closed(m, reason), t) for m, t in zip(rates["month"], month_totals, strict=True)],
         )
     bench_spans = [(year_keys, year_total), (ytd_keys, ytd_total)]
     bench = mask.column(bench, "cafs_ended", [(t,) for _, t in bench_spans])
@@ -426,6 +503,10 @@ def outcomes_grid(figures: OutcomesFigures, cats: Categories | None = None) -> p
 # --------------------------------------------------------------------------- CFF caseload
 
 
+#: The two longest time-open bands together, as the caseload's sentence counts them.
+YEAR_OR_MORE = "a year or more"
+
+
 @dataclass
 class TimeOpenFigures(ProtectedFigures):
     bands: pd.DataFrame  # band, episodes, pct
@@ -451,27 +532,32 @@ def time_open_figures(
     coverage = coverage or Coverage()
     day = metrics.as_timestamp(snapshot_date)
     bands = tables.time_open_bands(episodes, day, lead_agency, cats)
+    agency = str(bands["lead_agency"].iloc[0])  # the default (CFF) named, as the table names it
+
+    def band(label: str) -> pop.Population:
+        return _open_on(day, lead_agency=agency, time_open_band=label)
+
     counts = LinkedCounts()
-    keys = counts.add_each("band", bands["band"], bands["episodes"])
-    total = counts.add(("open",), bands["episodes"].sum())
+    keys = [counts.add(band(b), n) for b, n in zip(bands["band"], bands["episodes"], strict=True)]
+    total = counts.add(_open_on(day, lead_agency=agency), bands["episodes"].sum())
     counts.add_sum(total, keys)
-    long_keys = [("band", b) for b in metrics.BANDS_OF_A_YEAR_OR_MORE]
-    year_or_more = counts.add(("year_or_more",), sum(counts.values[k] for k in long_keys))
+    long_keys = [band(b) for b in metrics.BANDS_OF_A_YEAR_OR_MORE]
+    year_or_more = counts.add(band(YEAR_OR_MORE), sum(counts.values[k] for k in long_keys))
     counts.add_sum(year_or_more, long_keys)
     not_known = {
-        ("band", label): coverage.band_reason()
+        band(label): coverage.band_reason()
         for label, _, upper in metrics.TIME_OPEN_BANDS
         if not coverage.covers_band(upper, day)
     }
     if any(k in not_known for k in long_keys):
         not_known[year_or_more] = coverage.band_reason()
-    shares = ("shares",)  # of the whole caseload: not known while any band is not
+    shares = ("shares of the whole caseload",)  # not a count: not known while any band is not
     if not_known:
         not_known[shares] = coverage.band_reason()
     if not coverage.covers_day(day):
         not_known = _everything_unknown(counts, coverage.day_reason(day))
         not_known[shares] = coverage.day_reason(day)
-    mask = _Masker(counts, publish, not_known)
+    mask = _Masker(counts, publish, f"time_open_figures {day.date()} {agency}", not_known)
     bands = mask.column(bands, "episodes", [(k,) for k in keys])
     bands = mask.column(bands, "pct", [(k, total, shares) for k in keys])
     long_count, open_count = counts.values[year_or_more], counts.values[total]
@@ -490,8 +576,13 @@ def time_open_figures(
 # --------------------------------------------------------------------------- Strengthening Families
 
 
-#: The keys of the attachment counts, dated by their own day.
-ATTACHED = ("attached", "claimed", "unclaimed")
+#: Phase 2 families attached before the two periods the table shows (never printed).
+PHASE_2_EARLIER = "Phase 2, attached before the periods shown"
+#: The measures of the attachment counts, dated by their own day.
+ATTACHMENT_MEASURES = (pop.ATTACHED, pop.CLAIMED, pop.UNCLAIMED)
+#: Families assessed against the criteria: the cells of the eligibility table.
+NOT_ASSESSED, ASSESSED = "not yet assessed", "assessed"
+MEETING, NOT_MEETING = "meeting the criteria", "assessed, not meeting the criteria"
 
 
 @dataclass
@@ -503,6 +594,29 @@ class FamiliesFigures(ProtectedFigures):
     phase_2_attached: object
     phase_2_pct_of_target: object  # of the families to be claimed for in 2015/16
     phase_2_pct_of_programme: object  # of the families over the five years
+
+
+def _eligibility_counts(
+    counts: LinkedCounts, eligibility: pd.DataFrame, family: Callable[..., pop.Population]
+) -> tuple[list[Key], ...]:
+    """Each group's families: not yet assessed, assessed, meeting the criteria and (never
+    printed) assessed but not meeting them, as five lists of keys, a row each."""
+    columns: tuple[list[Key], ...] = ([], [], [], [], [])
+    for row in eligibility.itertuples():
+        group = counts.add(family(row.group), row.families)
+        unassessed = counts.add(family(row.group, assessment=NOT_ASSESSED), row.not_assessed)
+        seen = counts.add(family(row.group, assessment=ASSESSED), row.assessed)
+        met = counts.add(family(row.group, assessment=MEETING), row.meeting_criteria)
+        not_met = counts.add(
+            family(row.group, assessment=NOT_MEETING),
+            row.assessed - row.meeting_criteria,
+            printed=False,
+        )
+        counts.add_sum(group, [unassessed, seen])
+        counts.add_sum(seen, [met, not_met])
+        for column, key in zip(columns, (group, unassessed, seen, met, not_met), strict=True):
+            column.append(key)
+    return columns
 
 
 def families_figures(
@@ -527,72 +641,72 @@ def families_figures(
     by_count = sf.criteria_count_table(population, as_at, cats)
     attached = sf.attachments(families, attachments_as_at)
 
+    def family(group: str, **by: object) -> pop.Population:
+        return pop.on_day(pop.FAMILIES, as_at, group=group, **by)
+
     counts = LinkedCounts()
-    groups, assessed, meeting = [], [], []
-    for i, row in enumerate(eligibility.itertuples()):
-        group = counts.add(("families", i), row.families)
-        unassessed = counts.add(("not_assessed", i), row.not_assessed)
-        seen = counts.add(("assessed", i), row.assessed)
-        met = counts.add(("meeting", i), row.meeting_criteria)
-        not_met = counts.add(("not_meeting", i), row.assessed - row.meeting_criteria, printed=False)
-        counts.add_sum(group, [unassessed, seen])
-        counts.add_sum(seen, [met, not_met])
-        groups.append(group)
-        assessed.append(seen)
-        meeting.append(met)
+    groups, not_assessed, assessed, meeting, not_meeting = _eligibility_counts(
+        counts, eligibility, family
+    )
+    open_group = eligibility["group"].iloc[0]
     # Families with each problem, and (never printed) the meeting families without it.
     problem_keys = []
     for row in criteria.itertuples():
-        key = counts.add(("problem", row.criterion), row.families)
+        key = counts.add(
+            family(open_group, assessment=MEETING, criterion=row.criterion), row.families
+        )
         without = counts.add(
-            ("without", row.criterion), counts.values[meeting[0]] - row.families, printed=False
+            family(open_group, assessment=MEETING, without_criterion=row.criterion),
+            counts.values[meeting[0]] - row.families,
+            printed=False,
         )
         counts.add_sum(meeting[0], [key, without])
         problem_keys.append(key)
     met_keys = [
-        counts.add(("criteria_met", int(n)), f)
+        counts.add(family(open_group, assessment=ASSESSED, criteria_met=int(n)), f)
         for n, f in zip(by_count["criteria_met"], by_count["families"], strict=True)
     ]
     counts.add_sum(assessed[0], met_keys)
     eligible = by_count["meets_criteria"].to_numpy()
     counts.add_sum(meeting[0], [k for k, e in zip(met_keys, eligible, strict=True) if e])
-    counts.add_sum(
-        ("not_meeting", 0), [k for k, e in zip(met_keys, eligible, strict=True) if not e]
-    )
+    counts.add_sum(not_meeting[0], [k for k, e in zip(met_keys, eligible, strict=True) if not e])
     attached_keys, claimed_keys = [], []
-    for i, row in enumerate(attached.itertuples()):
-        a = counts.add(("attached", i), row.attached)
-        c = counts.add(("claimed", i), row.claimed)
-        counts.add_sum(
-            a, [c, counts.add(("unclaimed", i), row.attached - row.claimed, printed=False)]
-        )
+    for row in attached.itertuples():
+        a = counts.add(pop.on_day(pop.ATTACHED, attachments_as_at, group=row.group), row.attached)
+        c = counts.add(pop.on_day(pop.CLAIMED, attachments_as_at, group=row.group), row.claimed)
+        unclaimed = pop.on_day(pop.UNCLAIMED, attachments_as_at, group=row.group)
+        counts.add_sum(a, [c, counts.add(unclaimed, row.attached - row.claimed, printed=False)])
         attached_keys.append(a)
         claimed_keys.append(c)
     # The last row is all of phase 2: the two periods and (never printed) any attached earlier.
-    for name, keys, column in (
-        ("attached", attached_keys, "attached"),
-        ("claimed", claimed_keys, "claimed"),
+    for measure, keys, column in (
+        (pop.ATTACHED, attached_keys, "attached"),
+        (pop.CLAIMED, claimed_keys, "claimed"),
     ):
         earlier = int(
             attached[column].iloc[3] - attached[column].iloc[1] - attached[column].iloc[2]
         )
-        counts.add_sum(
-            keys[3], [keys[1], keys[2], counts.add((name, "earlier"), earlier, printed=False)]
-        )
+        before = pop.on_day(measure, attachments_as_at, group=PHASE_2_EARLIER)
+        counts.add_sum(keys[3], [keys[1], keys[2], counts.add(before, earlier, printed=False)])
 
     not_known: dict[Key, str] = {}
     early_start = sf.programme().early_start
     if not coverage.covers_day(early_start):
-        closed_keys = [groups[1], ("not_assessed", 1), assessed[1], meeting[1], ("not_meeting", 1)]
+        closed_keys = [groups[1], not_assessed[1], assessed[1], meeting[1], not_meeting[1]]
         not_known = dict.fromkeys(closed_keys, coverage.day_reason(early_start))
     if not coverage.covers_day(as_at):
         not_known = _everything_unknown(counts, coverage.day_reason(as_at))
     elif not coverage.covers_day(attachments_as_at):
         reason = coverage.day_reason(attachments_as_at)
-        not_known.update(dict.fromkeys([k for k in counts.values if k[0] in ATTACHED], reason))
-    mask = _Masker(counts, publish, not_known)
+        attachment_keys = [k for k in counts.values if k.measure in ATTACHMENT_MEASURES]
+        not_known.update(dict.fromkeys(attachment_keys, reason))
+    day, attachments_day = (
+        metrics.as_timestamp(as_at).date(),
+        metrics.as_timestamp(attachments_as_at).date(),
+    )
+    mask = _Masker(counts, publish, f"families_figures {day} {attachments_day}", not_known)
     eligibility = mask.column(eligibility, "families", [(k,) for k in groups])
-    eligibility = mask.column(eligibility, "not_assessed", [("not_assessed", i) for i in range(2)])
+    eligibility = mask.column(eligibility, "not_assessed", [(k,) for k in not_assessed])
     eligibility = mask.column(eligibility, "assessed", [(k,) for k in assessed])
     eligibility = mask.column(eligibility, "meeting_criteria", [(k,) for k in meeting])
     eligibility = mask.column(
@@ -627,6 +741,49 @@ def families_figures(
 
 
 # --------------------------------------------------------------------------- LSOA map
+
+
+@dataclass(frozen=True)
+class MapKeys:
+    """The populations the map counts: a lead agency's (or every) episode open on a day, by
+    home, within the authority whose LSOAs (of one vintage) are mapped."""
+
+    day: pd.Timestamp
+    lead_agency: str | None
+    area: str  # the LSOAs' vintage, "LSOA 2011" or "LSOA 2021"
+    authority: str  # the stem of its LSOAs' names
+
+    @classmethod
+    def of(
+        cls,
+        day: pd.Timestamp,
+        lead_agency: str | None,
+        boundaries: pd.DataFrame,
+        conversion: geo.VintageConversion | None,
+    ) -> MapKeys:
+        vintage = conversion.map_vintage if conversion is not None else 2011
+        names = boundaries["lsoa11nm"].astype(str).str.replace(r"\s*\d+[A-Z]?$", "", regex=True)
+        authority = str(names.mode().iloc[0]) if len(names) else ""
+        return cls(day, lead_agency or None, f"LSOA {vintage}", authority)
+
+    def everyone(self, **by: object) -> pop.Population:
+        agency = {"lead_agency": self.lead_agency} if self.lead_agency else {}
+        return _open_on(self.day, **agency, **by)
+
+    def lsoa(self, code: str) -> pop.Population:
+        return self.everyone(**{"home_" + self.area.replace(" ", "_").lower(): code})
+
+    def msoa(self, name: str) -> pop.Population:
+        return self.everyone(home_msoa=name)
+
+    def placed(self) -> pop.Population:
+        return self.everyone(home=f"in an {self.area} of {self.authority}")
+
+    def off_map(self, reason: str | None = None) -> pop.Population:
+        return self.everyone(home=f"not on the map of {self.authority}", reason=reason or "any")
+
+    def decile(self, decile: int | str) -> pop.Population:
+        return self.everyone(home_imd_decile=decile, home=f"in an {self.area} of {self.authority}")
 
 
 @dataclass
@@ -692,17 +849,17 @@ def lsoa_figures(
     (``table`` then has no ``episodes`` column, ``msoas`` holds the MSOA table and ``busiest``
     the busiest MSOAs), so that no MSOA total less the LSOAs shown can reveal a hidden one.
 
-    Counts (keys) and the sums linking them:
+    Counts (their populations, :class:`MapKeys`) and the sums linking them:
 
-    - ``("lsoa", code)`` for each LSOA, ``("placed",)`` their sum; with ``msoas``, the LSOA
-      counts are not printed, ``("msoa", name)`` is the sum of its LSOAs and placed the sum
-      of the MSOAs too;
-    - ``("unmatched", reason)`` for each reason of :data:`helpers.geo.UNMATCHED_REASONS`,
-      ``("unmatched",)`` their sum; ``("open",)`` = placed + unmatched;
-    - with ``imd`` (:func:`helpers.reference.load_imd2015`): ``("decile", d)`` = the LSOAs of
-      decile d (the per-LSOA CSV gives each LSOA's decile, so this sum is public), placed = the
-      ten deciles, and ``("deciles", 1, 2)`` = deciles 1 and 2 (decile 1 alone is
-      ``("decile", 1)``: the "most deprived" groups of the concentration table).
+    - the episodes open in each LSOA, and those placed in the authority's LSOAs, their sum;
+      with ``msoas``, the LSOA counts are not printed, each MSOA's is the sum of its LSOAs and
+      placed the sum of the MSOAs too;
+    - those not on the map for each reason of :data:`helpers.geo.UNMATCHED_REASONS`, and for
+      any reason, their sum; every open episode of the lead agency = placed + not on the map;
+    - with ``imd`` (:func:`helpers.reference.load_imd2015`): each decile's = the LSOAs of the
+      decile (the per-LSOA CSV gives each LSOA's decile, so this sum is public), placed = the
+      ten deciles, and deciles 1 and 2 together (the "most deprived" groups of the
+      concentration table).
 
     Without IMD 2015 (``imd`` None) the report prints no decile, so no decile is linked; the
     LSOAs hidden may then differ from a run with IMD 2015, and only one of the two should be
@@ -718,40 +875,49 @@ def lsoa_figures(
 
     by_msoa = geo.open_by_msoa(table, msoas) if msoas is not None else None
 
+    keys = MapKeys.of(day, lead_agency, boundaries, conversion)
     counts = LinkedCounts()
-    lsoas = counts.add_each("lsoa", table["lsoa11cd"], table["episodes"], printed=by_msoa is None)
-    placed = counts.add(("placed",), table["episodes"].sum())
+    lsoas = [
+        counts.add(keys.lsoa(code), n, printed=by_msoa is None)
+        for code, n in zip(table["lsoa11cd"], table["episodes"], strict=True)
+    ]
+    placed = counts.add(keys.placed(), table["episodes"].sum())
     counts.add_sum(placed, lsoas)
     if by_msoa is not None:
-        msoa_keys = counts.add_each("msoa", by_msoa["msoa11nm"], by_msoa["episodes"])
+        msoa_keys = [
+            counts.add(keys.msoa(name), n)
+            for name, n in zip(by_msoa["msoa11nm"], by_msoa["episodes"], strict=True)
+        ]
         members: dict[str, list[Key]] = {}
         for key, code in zip(lsoas, table["lsoa11cd"], strict=True):
             members.setdefault(msoas[code], []).append(key)
-        for key in msoa_keys:
-            counts.add_sum(key, members[key[1]])
+        for key, name in zip(msoa_keys, by_msoa["msoa11nm"], strict=True):
+            counts.add_sum(key, members[name])
         counts.add_sum(placed, msoa_keys)
-    reasons = counts.add_each("unmatched", by_reason["reason"], by_reason["episodes"])
-    off_map = counts.add(("unmatched",), len(unmatched))
+    reasons = [
+        counts.add(keys.off_map(reason), n)
+        for reason, n in zip(by_reason["reason"], by_reason["episodes"], strict=True)
+    ]
+    off_map = counts.add(keys.off_map(), len(unmatched))
     counts.add_sum(off_map, reasons)
-    total = counts.add(("open",), counts.values[placed] + counts.values[off_map])
+    total = counts.add(keys.everyone(), counts.values[placed] + counts.values[off_map])
     counts.add_sum(total, [placed, off_map])
     deciles = concentration = None
     if imd is not None:
         deciles = geo.by_imd_decile(table)
         decile_keys = []
         for d, n in zip(deciles["imd_decile"], deciles["episodes"], strict=True):
-            key = counts.add(("decile", int(d)), n)
+            key = counts.add(keys.decile(int(d)), n)
             members = [k for k, dd in zip(lsoas, table["imd_decile"], strict=True) if dd == d]
             if members:
                 counts.add_sum(key, members)
             decile_keys.append(key)
         counts.add_sum(placed, decile_keys)
-        first_two = counts.add(
-            ("deciles", 1, 2), counts.values[("decile", 1)] + counts.values[("decile", 2)]
-        )
-        counts.add_sum(first_two, [("decile", 1), ("decile", 2)])
+        one, two = keys.decile(1), keys.decile(2)
+        first_two = counts.add(keys.decile("1-2"), counts.values[one] + counts.values[two])
+        counts.add_sum(first_two, [one, two])
 
-    mask = _Masker(counts, publish)
+    mask = _Masker(counts, publish, f"lsoa_figures {day.date()} {lead_agency or 'all'}")
     if by_msoa is None:
         masked_table = mask.column(table, "episodes", [(k,) for k in lsoas])
         areas, area_keys, masked_msoas = table, lsoas, None
@@ -765,11 +931,11 @@ def lsoa_figures(
         areas[ranked] if publish else areas, key="lsoa11cd" if by_msoa is None else "msoa11nm"
     )
     if deciles is not None:
-        d_keys = [("decile", int(d)) for d in deciles["imd_decile"]]
+        d_keys = [keys.decile(int(d)) for d in deciles["imd_decile"]]
         deciles = mask.column(deciles, "episodes", [(k,) for k in d_keys])
         deciles = mask.column(deciles, "pct_episodes", [(k, placed) for k in d_keys])
         c = geo.deprivation_concentration(table)
-        one, two = ("decile", 1), ("deciles", 1, 2)
+        one, two = keys.decile(1), keys.decile("1-2")
         concentration = replace(
             c,
             episodes=mask.value(c.episodes, placed),
@@ -809,6 +975,11 @@ class DemographicsFigures(ProtectedFigures):
     months: pd.PeriodIndex  # the months the started assessments are counted over
 
 
+def _field(characteristic: str) -> str:
+    """A characteristic as the name of a breakdown: "Age band" -> "age_band"."""
+    return characteristic.lower().replace(" ", "_")
+
+
 def demographics_figures(
     episodes: pd.DataFrame,
     snapshot_date: str | pd.Timestamp,
@@ -826,28 +997,39 @@ def demographics_figures(
     window = metrics.rolling_months(period_end, window_months)
     months = pd.PeriodIndex([m for m in window if coverage.covers_month(m)], freq="M")
     table = annex_a.demographics_table(episodes, snapshot_date, months)
+    day = metrics.as_timestamp(snapshot_date)
+
+    def population(column: str, **by: object) -> pop.Population:
+        if column == "open":
+            return _open_on(day, **by)
+        return pop.over_months(pop.OPENED, months, **by)
+
     counts = LinkedCounts()
     columns = ["open", "started"] if len(months) else ["open"]
     totals = {}
     keys: dict[str, list[Key]] = {}
     for column in columns:
-        keys[column] = [
-            counts.add((column, c, g), v)
-            for c, g, v in zip(table["characteristic"], table["group"], table[column], strict=True)
-        ]
+        cells = list(zip(table["characteristic"], table["group"], table[column], strict=True))
+        keys[column] = [counts.add(population(column, **{_field(c): g}), v) for c, g, v in cells]
         first = table["characteristic"].iloc[0]
         totals[column] = counts.add(
-            (column,), int(table.loc[table["characteristic"] == first, column].sum())
+            population(column), int(table.loc[table["characteristic"] == first, column].sum())
         )
         for characteristic in table["characteristic"].unique():
             counts.add_sum(
                 totals[column],
-                [k for k in keys[column] if k[1] == characteristic],
+                [
+                    k
+                    for k, (c, _, _) in zip(keys[column], cells, strict=True)
+                    if c == characteristic
+                ],
             )
     for column in columns:
         values = table[column].astype("int64")
         table[f"pct_{column}"] = [metrics.pct(v, counts.values[totals[column]]) for v in values]
-    mask = _Masker(counts, publish)
+    mask = _Masker(
+        counts, publish, f"demographics_figures {day.date()} {period_end} {window_months}"
+    )
     for column in columns:
         table = mask.column(table, column, [(k,) for k in keys[column]])
         table = mask.column(table, f"pct_{column}", [(k, totals[column]) for k in keys[column]])

@@ -122,6 +122,14 @@ class BatchKernelManager(AsyncKernelManager):
                 _end_process_group(group, 0.0)
             raise KernelsStopped("the run is stopping: the notebook's kernel was ended")
 
+    #: Variables added to each kernel's environment (see :func:`with_environment`).
+    kernel_environment: dict[str, str] = {}  # a class default, never mutated
+
+    async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+        if self.kernel_environment:
+            kw["env"] = {**kw.get("env", os.environ), **self.kernel_environment}
+        return await super()._async_pre_start_kernel(**kw)
+
     async def _async_interrupt_kernel(self) -> None:
         if self.shutting_down:  # idle after its last cell: nothing to interrupt (see above)
             return
@@ -135,3 +143,12 @@ class BatchKernelManager(AsyncKernelManager):
         socket_dir = getattr(self, "_socket_dir", None)
         if socket_dir is not None and not restart:
             shutil.rmtree(socket_dir, ignore_errors=True)
+
+
+def with_environment(environment: dict[str, str]) -> type[BatchKernelManager]:
+    """A :class:`BatchKernelManager` whose kernels get ``environment`` besides the batch's own:
+    how the batch tells one notebook's kernel, and only that one, where to write its page's
+    record (notebooks run side by side with ``--jobs``, so the batch's own environment cannot)."""
+    return type(
+        "BatchKernelManager", (BatchKernelManager,), {"kernel_environment": dict(environment)}
+    )

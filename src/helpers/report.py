@@ -33,6 +33,7 @@ from helpers.coverage import (
 )
 from helpers.database import source_name
 from helpers.disclosure import is_suppressed, suppression_note
+from helpers.disclosure_record import protection_scope_note
 from helpers.extract import TAKEN_INFERRED, Extract, is_committed_synthetic, source_words
 from helpers.formats import (
     long_date,
@@ -124,7 +125,8 @@ def data_source_banner(extract: Extract, publish: bool = False) -> HTML:
     extra = f"<ul>{warnings}</ul>" if warnings else ""
     if publish:
         extra += (
-            f"<p><b>Published with statistical disclosure control.</b> {suppression_note()}</p>"
+            f"<p><b>Published with statistical disclosure control.</b> {suppression_note()} "
+            f"{escape(protection_scope_note())}</p>"
         )
     return DataSourceBanner(
         extract,
